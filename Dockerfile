@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+# istio-upgrade-bot: build the TypeScript, fetch the istioctl versions the bot may install (SHA-256
+# verified), and run as a non-root user on a small Node 20 runtime.
+#
+#   docker build \
+#     --build-arg ISTIO_VERSIONS="1.26.3 1.27.1" \
+#     --build-arg ISTIO_SHA256S="1.26.3=<sha256 of istioctl-1.26.3-linux-amd64.tar.gz> 1.27.1=<sha256>" \
+#     -t istio-upgrade-bot .
+# The checksums are the ones published beside each release archive; the build refuses a version
+# without one.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY bin ./bin
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM debian:bookworm-slim AS istioctl
+ARG ISTIO_VERSIONS=""
+ARG ISTIO_SHA256S=""
+ARG ISTIO_RELEASE_URL=https://github.com/istio/istio/releases/download
+ARG TARGETARCH=amd64
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/*
+RUN set -eu; mkdir -p /opt/istioctl; \
+    for v in $ISTIO_VERSIONS; do \
+      f="istioctl-$v-linux-$TARGETARCH.tar.gz"; \
+      want="$(printf '%s\n' $ISTIO_SHA256S | sed -n "s/^$v=//p")"; \
+      [ -n "$want" ] || { echo "ISTIO_SHA256S has no checksum for $v" >&2; exit 1; }; \
+      curl -fsSL --retry 3 -o "/tmp/$f" "$ISTIO_RELEASE_URL/$v/$f"; \
+      echo "$want  /tmp/$f" | sha256sum -c -; \
+      mkdir -p "/opt/istioctl/$v"; tar -xzf "/tmp/$f" -C "/opt/istioctl/$v" istioctl; rm "/tmp/$f"; \
+    done
+
+FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=dev
+LABEL org.opencontainers.image.title="istio-upgrade-bot" \
+      org.opencontainers.image.description="Slack chat-ops bot for canary Istio upgrades in approved waves" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0"
+ENV NODE_ENV=production ISTIOCTL_DIR=/opt/istioctl HEALTH_PORT=9090
+WORKDIR /app
+COPY --from=build --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+COPY --from=build --chown=root:root /app/bin ./bin
+COPY --from=build --chown=root:root /app/package.json ./package.json
+COPY --from=istioctl --chown=root:root /opt/istioctl /opt/istioctl
+# The image's `node` user (uid 1000); the root filesystem can be mounted read-only.
+USER 1000:1000
+EXPOSE 3000 9090
+# node is PID 1 and the bot handles SIGTERM/SIGINT itself (workers finish or hand back their job).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "dist/src/main.js"]

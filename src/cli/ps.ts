@@ -1,0 +1,132 @@
+// `istio-upgrade-bot ps parse [FILE|-]` and `ps diff BEFORE AFTER`: file/stdin I/O around the pure
+// proxy-status domain. Output is JSON on stdout; errors on stderr; exit 0 ok, 1 unparseable, 2 usage.
+import { isAscii } from 'node:buffer';
+import { readFileSync } from 'node:fs';
+import {
+  diffSnapshots,
+  type ParseOptions,
+  parseProxyStatus,
+  type Snapshot,
+} from '../domain/proxystatus/index.js';
+
+export const PS_USAGE = `usage:
+  istio-upgrade-bot ps parse [FILE|-] [--istiod NAME]
+  istio-upgrade-bot ps diff BEFORE AFTER [--istiod NAME] [--before-istiod NAME] [--after-istiod NAME]
+
+Reads istioctl proxy-status output (any table version, \`-o json\` of 1.30+, or istiod /debug/syncz
+JSON) from FILE, or stdin for "-" (parse defaults to stdin). Prints JSON on stdout.
+  --istiod NAME         istiod pod name for /debug/syncz input (it carries none); sets the revision
+  --before-istiod NAME  the same, for BEFORE only;  --after-istiod NAME  for AFTER only
+Exit codes: 0 success, 1 input that does not parse (the message names the line), 2 usage error.
+`;
+
+class UsageError extends Error {}
+
+interface Args {
+  positional: string[];
+  istiod?: string;
+  beforeIstiod?: string;
+  afterIstiod?: string;
+}
+
+const FLAGS: Record<string, 'istiod' | 'beforeIstiod' | 'afterIstiod'> = {
+  '--istiod': 'istiod',
+  '--before-istiod': 'beforeIstiod',
+  '--after-istiod': 'afterIstiod',
+};
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { positional: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const key = FLAGS[flag];
+    if (key !== undefined) {
+      const value = eq > 0 && flag !== a ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
+      args[key] = value;
+    } else if (a.startsWith('-') && a !== '-') {
+      throw new UsageError(`unknown option "${a}"`);
+    } else {
+      args.positional.push(a);
+    }
+  }
+  return args;
+}
+
+/**
+ * Reads the whole input as text. istioctl prints ASCII, and decoding ASCII bytes as latin1 gives the
+ * same string as UTF-8 at a fraction of the cost (Node 20's UTF-8 read is ~2.5× slower on 20 MB).
+ */
+function readInput(path: string): string {
+  try {
+    const bytes = readFileSync(path === '-' ? 0 : path);
+    return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new UsageError(`cannot read ${path === '-' ? 'stdin' : `"${path}"`}${code ? ` (${code})` : ''}`);
+  }
+}
+
+class InputError extends Error {}
+
+function load(path: string, options: ParseOptions): Snapshot {
+  const result = parseProxyStatus(readInput(path), options);
+  if (!result.ok) {
+    const where = path === '-' ? 'stdin' : path;
+    throw new InputError(
+      `${where}: line ${result.error.line}: ${result.error.message} [${result.error.code}]`,
+    );
+  }
+  return result.snapshot;
+}
+
+function opts(istiod: string | undefined): ParseOptions {
+  return istiod === undefined ? {} : { istiod };
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function runPs(argv: string[]): number {
+  const [sub, ...rest] = argv;
+  try {
+    if (sub === '-h' || sub === '--help') {
+      process.stdout.write(PS_USAGE);
+      return 0;
+    }
+    const args = parseArgs(rest);
+    if (sub === 'parse') {
+      if (args.positional.length > 1) throw new UsageError('parse takes at most one FILE');
+      if (args.beforeIstiod !== undefined || args.afterIstiod !== undefined) {
+        throw new UsageError('--before-istiod/--after-istiod only apply to diff');
+      }
+      print(load(args.positional[0] ?? '-', opts(args.istiod)));
+      return 0;
+    }
+    if (sub === 'diff') {
+      const [before, after] = args.positional;
+      if (args.positional.length !== 2 || before === undefined || after === undefined) {
+        throw new UsageError('diff needs BEFORE and AFTER');
+      }
+      if (before === '-' && after === '-') throw new UsageError('only one of BEFORE and AFTER can be stdin');
+      const b = load(before, opts(args.beforeIstiod ?? args.istiod));
+      const a = load(after, opts(args.afterIstiod ?? args.istiod));
+      print(diffSnapshots(b, a));
+      return 0;
+    }
+    throw new UsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`istio-upgrade-bot ps: ${e.message}\n\n${PS_USAGE}`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`istio-upgrade-bot ps: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,220 @@
+/** MeshInspector over the Kubernetes API: control planes, tags, namespaces, workloads, sidecars. */
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type {
+  ControlPlane,
+  MeshInspector,
+  NamespaceInfo,
+  PodSidecar,
+  RevisionTag,
+  Workload,
+  WorkloadRef,
+} from '../../engine/ports.js';
+import { CodedError, ErrorCode } from '../../errors.js';
+import { versionFromImage } from '../istioctl/version.js';
+import type { KubeClient } from './client.js';
+import { deploymentStatus } from './rollout-status.js';
+import { checkRevision, isLivePod, podSidecar } from './sidecar.js';
+import { limiter } from './watch.js';
+
+export interface InjectorWebhook {
+  name: string;
+  /** `istio.io/rev` label of the webhook (`default` when absent). */
+  revision: string;
+  /** `istio.io/tag` label for tag webhooks, null for a revision's own injector. */
+  tag: string | null;
+}
+
+export interface IstiodPod {
+  name: string;
+  revision: string;
+  ip: string | null;
+  ready: boolean;
+}
+
+const PAGE = 500;
+
+export class KubeMeshInspector implements MeshInspector {
+  private readonly limit = limiter(8);
+  constructor(
+    private readonly client: KubeClient,
+    private readonly istioNamespace = 'istio-system',
+  ) {}
+
+  async controlPlanes(): Promise<ControlPlane[]> {
+    const l = await this.client.call(`list istiod Deployments in ${this.istioNamespace}`, () =>
+      this.client.apps.listNamespacedDeployment({
+        namespace: this.istioNamespace,
+        labelSelector: 'app=istiod',
+      }),
+    );
+    return l.items
+      .filter((d: V1Deployment) => !d.metadata?.deletionTimestamp)
+      .map((d: V1Deployment) => {
+        const c =
+          d.spec?.template?.spec?.containers?.find((x) => x.name === 'discovery') ??
+          d.spec?.template?.spec?.containers?.[0];
+        return {
+          revision: d.metadata?.labels?.['istio.io/rev'] || 'default',
+          version: versionFromImage(c?.image) ?? 'unknown',
+          ready: deploymentStatus(d).done && (d.status?.availableReplicas ?? 0) > 0,
+        };
+      });
+  }
+
+  /** Mutating webhooks of Istio: each revision's injector and the tag webhooks. */
+  async injectors(): Promise<InjectorWebhook[]> {
+    const l = await this.client.call('list MutatingWebhookConfigurations', () =>
+      this.client.admission.listMutatingWebhookConfiguration({ labelSelector: 'app=sidecar-injector' }),
+    );
+    return l.items.map((w) => ({
+      name: w.metadata?.name ?? '',
+      revision: w.metadata?.labels?.['istio.io/rev'] || 'default',
+      tag: w.metadata?.labels?.['istio.io/tag'] ?? null,
+    }));
+  }
+
+  async tags(): Promise<RevisionTag[]> {
+    const l = await this.client.call('list tag MutatingWebhookConfigurations', () =>
+      this.client.admission.listMutatingWebhookConfiguration({ labelSelector: 'istio.io/tag' }),
+    );
+    const seen = new Map<string, RevisionTag>();
+    for (const w of l.items) {
+      const tag = w.metadata?.labels?.['istio.io/tag'];
+      if (tag) seen.set(tag, { tag, revision: w.metadata?.labels?.['istio.io/rev'] || 'default' });
+    }
+    return [...seen.values()].sort((a, b) => a.tag.localeCompare(b.tag));
+  }
+
+  async namespaces(): Promise<NamespaceInfo[]> {
+    const l = await this.client.call('list Namespaces', () => this.client.core.listNamespace({}));
+    return l.items.map((n) => ({
+      name: n.metadata?.name ?? '',
+      injection: n.metadata?.labels?.['istio-injection'] ?? null,
+      rev: n.metadata?.labels?.['istio.io/rev'] ?? null,
+    }));
+  }
+
+  async workloads(namespaces: string[]): Promise<Workload[]> {
+    const per = await Promise.all(
+      namespaces.map((ns) =>
+        Promise.all([
+          this.limit(() =>
+            this.client.call(`list Deployments in ${ns}`, () =>
+              this.client.apps.listNamespacedDeployment({ namespace: ns }),
+            ),
+          ),
+          this.limit(() =>
+            this.client.call(`list StatefulSets in ${ns}`, () =>
+              this.client.apps.listNamespacedStatefulSet({ namespace: ns }),
+            ),
+          ),
+          this.limit(() =>
+            this.client.call(`list DaemonSets in ${ns}`, () =>
+              this.client.apps.listNamespacedDaemonSet({ namespace: ns }),
+            ),
+          ),
+        ]).then(([d, s, ds]) => [
+          ...d.items.map((x) => ({
+            kind: 'Deployment' as const,
+            namespace: ns,
+            name: x.metadata?.name ?? '',
+            paused: !!x.spec?.paused,
+            onDelete: false,
+          })),
+          ...s.items.map((x) => ({
+            kind: 'StatefulSet' as const,
+            namespace: ns,
+            name: x.metadata?.name ?? '',
+            paused: false,
+            onDelete: x.spec?.updateStrategy?.type === 'OnDelete',
+          })),
+          ...ds.items.map((x) => ({
+            kind: 'DaemonSet' as const,
+            namespace: ns,
+            name: x.metadata?.name ?? '',
+            paused: false,
+            onDelete: x.spec?.updateStrategy?.type === 'OnDelete',
+          })),
+        ]),
+      ),
+    );
+    return per.flat();
+  }
+
+  /** Live pods only: Succeeded/Failed and terminating pods are ignored (they never move and go away). */
+  async sidecars(namespaces: string[]): Promise<PodSidecar[]> {
+    const per = await Promise.all(namespaces.map((ns) => this.limit(() => this.pods(ns))));
+    return per.flat().filter(isLivePod).map(podSidecar);
+  }
+
+  /** Every live pod of the cluster with its sidecar (one paged list, for the kubernetes proxy-status source). */
+  async allSidecars(): Promise<PodSidecar[]> {
+    return (await this.pods(null)).filter(isLivePod).map(podSidecar);
+  }
+
+  /**
+   * Throws CodedError(verify_failed) naming pods whose sidecar is not on `revision`. With `workloads`,
+   * only their pods must be on it; other pods (Jobs, bare pods) that are not are returned as `others`.
+   */
+  async verifyRevision(
+    namespaces: string[],
+    revision: string,
+    workloads?: WorkloadRef[],
+  ): Promise<{ checked: number; uninjected: PodSidecar[]; others: PodSidecar[] }> {
+    const pods = await this.sidecars(namespaces);
+    const inWave = workloads ? new Set(workloads.map((w) => `${w.kind}/${w.namespace}/${w.name}`)) : null;
+    const mine = (p: PodSidecar) =>
+      !inWave ||
+      (p.workload !== null && inWave.has(`${p.workload.kind}/${p.workload.namespace}/${p.workload.name}`));
+    const r = checkRevision(pods.filter(mine), revision);
+    const others = checkRevision(
+      pods.filter((p) => !mine(p)),
+      revision,
+    ).wrong;
+    if (r.wrong.length > 0) {
+      const lines = r.wrong.slice(0, 10).map((p) => `• ${p.namespace}/${p.pod}: ${p.revision}`);
+      if (r.wrong.length > 10) lines.push(`• … and ${r.wrong.length - 10} more`);
+      throw new CodedError(
+        ErrorCode.VerifyFailed,
+        `${r.wrong.length} of ${r.checked} pod(s) in ${namespaces.join(', ')} do not run revision ${revision}:\n${lines.join('\n')}`,
+        { wrong: r.wrong, revision },
+      );
+    }
+    return { checked: r.checked, uninjected: r.uninjected, others };
+  }
+
+  async istiodPods(revision?: string): Promise<IstiodPod[]> {
+    const l = await this.client.call(`list istiod Pods in ${this.istioNamespace}`, () =>
+      this.client.core.listNamespacedPod({ namespace: this.istioNamespace, labelSelector: 'app=istiod' }),
+    );
+    return l.items
+      .filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)
+      .map((p) => ({
+        name: p.metadata?.name ?? '',
+        revision: p.metadata?.labels?.['istio.io/rev'] || 'default',
+        ip: p.status?.podIP ?? null,
+        ready: !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      }))
+      .filter((p) => revision === undefined || p.revision === revision);
+  }
+
+  private async pods(namespace: string | null): Promise<V1Pod[]> {
+    const out: V1Pod[] = [];
+    let cont: string | undefined;
+    do {
+      const what = namespace ? `list Pods in ${namespace}` : 'list Pods';
+      const page = await this.client.call(what, () =>
+        namespace
+          ? this.client.core.listNamespacedPod({
+              namespace,
+              limit: PAGE,
+              ...(cont ? { _continue: cont } : {}),
+            })
+          : this.client.core.listPodForAllNamespaces({ limit: PAGE, ...(cont ? { _continue: cont } : {}) }),
+      );
+      out.push(...page.items);
+      cont = page.metadata?._continue || undefined;
+    } while (cont);
+    return out;
+  }
+}

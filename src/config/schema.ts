@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { validateLabel } from '../domain/version.js';
+import { parseDuration } from './duration.js';
+
+const duration = (name: string, def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 90s, 15m, 4h or 1d` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe(name);
+
+const principal = z
+  .string()
+  .regex(/^(\*|[UWS][A-Z0-9]+)$/, 'a Slack user id (U…/W…), a user-group id (S…) or "*"');
+const channel = z.string().regex(/^(\*|[CGD][A-Z0-9]+)$/, 'a Slack channel id (C…/G…) or "*"');
+const clusterName = z.string().refine((v) => validateLabel('cluster', v) === null, 'a DNS-1123 label');
+
+export const policySchema = z
+  .object({
+    requesters: z.array(principal).min(1),
+    approvers: z.array(principal).min(1),
+    operators: z.array(principal).default([]),
+    clusters: z.record(clusterName, z.object({ channels: z.array(channel).min(1) })),
+    incidentChannels: z.array(channel).default([]),
+    incidentResponders: z.array(principal).default(['*']),
+    fourEyes: z.boolean().default(true),
+  })
+  .strict();
+
+/** `prod-eu1=context-a,prod-us1=context-b`; a context of `in-cluster` uses the pod's ServiceAccount. */
+const clusters = z
+  .string()
+  .default('local=in-cluster')
+  .transform((v, ctx) => {
+    const out: { name: string; context: string }[] = [];
+    for (const part of v
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
+      const [name, context] = part.split('=');
+      if (!name || !context || validateLabel('cluster', name) !== null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${part}" must be NAME=KUBECONTEXT (NAME a DNS-1123 label)`,
+        });
+        return z.NEVER;
+      }
+      out.push({ name, context });
+    }
+    if (out.length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one cluster' });
+    return out;
+  });
+
+const optionalUrl = z.string().url().optional();
+
+export const envSchema = z.object({
+  ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'a bot token starting with xoxb-'),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'an app-level token starting with xapp-')
+    .optional(),
+  SLACK_SIGNING_SECRET: z
+    .string()
+    .min(8, "the signing secret from the app's Basic Information page")
+    .optional(),
+  SLACK_API_URL: optionalUrl,
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HEALTH_PORT: z.coerce.number().int().min(1).max(65535).default(9090),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, _ and -')
+    .default('iub'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  POLICY_FILE: z.string().optional(),
+  POLICY_JSON: z.string().optional(),
+  CLUSTERS: clusters,
+  DEFAULT_CLUSTER: z.string().optional(),
+  ISTIOCTL_DIR: z.string().default('/opt/istioctl'),
+  /** Where downloaded istioctl versions go (default ISTIOCTL_DIR; use a writable path with a read-only root). */
+  ISTIOCTL_CACHE_DIR: z.string().optional(),
+  ISTIO_NAMESPACE: z
+    .string()
+    .refine((v) => validateLabel('namespace', v) === null, 'a namespace name (DNS-1123 label)')
+    .default('istio-system'),
+  /** Istio supports canary jumps of at most 2 minors; a larger value is an explicit operator override. */
+  CANARY_MAX_MINOR_JUMP: z.coerce.number().int().min(1).max(10).default(2),
+  ISTIOCTL_DOWNLOAD_URL: optionalUrl,
+  PROXY_STATUS_SOURCE: z.enum(['istioctl', 'syncz', 'kubernetes']).default('istioctl'),
+  APPROVAL_TTL: duration('APPROVAL_TTL', '24h'),
+  GRACE_PERIOD: duration('GRACE_PERIOD', '10m'),
+  WAVE_TIMEOUT: duration('WAVE_TIMEOUT', '15m'),
+  ISTIOCTL_TIMEOUT: duration('ISTIOCTL_TIMEOUT', '10m'),
+});
+
+/** Checks across variables, on the raw environment, so they are reported together with every other problem. */
+export function crossChecks(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const role = env.ROLE ?? 'all';
+  if (role !== 'worker' && !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    problems.push(
+      'SLACK_SIGNING_SECRET: set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)',
+    );
+  }
+  if (!env.POLICY_FILE && !env.POLICY_JSON) {
+    problems.push(
+      'POLICY_FILE: set POLICY_FILE (a JSON file) or POLICY_JSON: who may request and approve, and which channels drive which cluster',
+    );
+  }
+  const names = (env.CLUSTERS ?? 'local=in-cluster').split(',').map((p) => p.split('=')[0]?.trim());
+  if (env.DEFAULT_CLUSTER && !names.includes(env.DEFAULT_CLUSTER)) {
+    problems.push(`DEFAULT_CLUSTER: "${env.DEFAULT_CLUSTER}" is not one of CLUSTERS (${names.join(', ')})`);
+  }
+  return problems;
+}

@@ -1,0 +1,65 @@
+import type { Strategy } from '../upgrade/record.js';
+import type { Subcommand } from './usage.js';
+
+export interface UpgradeCommand {
+  kind: 'upgrade';
+  version: string; // normalised, e.g. `1.26.3`
+  revision?: string;
+  /** Namespaces per wave, in order; absent = the engine plans waves from the cluster. */
+  waves?: string[][];
+  strategy: Strategy;
+  cluster?: string;
+  dryRun: boolean;
+}
+export interface StatusCommand {
+  kind: 'status';
+  id?: string;
+  details: boolean;
+}
+export interface ListCommand {
+  kind: 'list';
+}
+export interface RollbackCommand {
+  kind: 'rollback';
+  id: string;
+  reason?: string;
+}
+export interface IdCommand {
+  kind: 'abort' | 'pause' | 'resume' | 'retry';
+  id: string;
+}
+export interface PsCommand {
+  kind: 'ps';
+  namespace?: string;
+  cluster?: string;
+}
+export interface HelpCommand {
+  kind: 'help';
+  topic?: Subcommand;
+}
+
+export type IstioCommand =
+  | UpgradeCommand
+  | StatusCommand
+  | ListCommand
+  | RollbackCommand
+  | IdCommand
+  | PsCommand
+  | HelpCommand;
+
+/** A refusal of what was typed: what was wrong, and the usage line that shows how to write it. */
+export interface CommandError {
+  code:
+    | 'empty'
+    | 'unknown_subcommand'
+    | 'missing_argument'
+    | 'extra_argument'
+    | 'unknown_flag'
+    | 'missing_flag_value'
+    | 'duplicate_flag'
+    | 'invalid_value'
+    | 'unclosed_quote';
+  message: string;
+  subcommand?: Subcommand;
+  usage: string;
+}

@@ -1,0 +1,99 @@
+/** Decisions of people on a running upgrade: pause, resume, retry, abort, rollback. Pure. */
+import { ok, type Result } from '../result.js';
+import {
+  audit,
+  type By,
+  clone,
+  type Effect,
+  type MachineEvent,
+  openApproval,
+  refuse,
+  type Transition,
+} from './machine-core.js';
+import { APPROVAL_STEPS, canRollBack, isTerminal } from './order.js';
+import type { UpgradeRecord } from './record.js';
+
+export function control(r0: UpgradeRecord, e: MachineEvent & By): Result<Transition> {
+  const id = r0.id;
+  if (isTerminal(r0.state)) return refuse('invalid_state', `${id} is already ${r0.state}.`);
+  const r = clone(r0);
+  const effects: Effect[] = [];
+  const changed = (reason?: string) =>
+    effects.push({
+      kind: 'notify',
+      type: 'state_changed',
+      key: `${id}:state:${e.type}:${r.rev}`,
+      by: e.by,
+      ...(reason ? { reason } : {}),
+    });
+  switch (e.type) {
+    case 'pause':
+      if (r.state !== 'running' && r.state !== 'awaiting_approval')
+        return refuse(
+          'invalid_state',
+          `${id} is ${r.state}; only a running or waiting upgrade can be paused.`,
+        );
+      if (r.approval) {
+        r.decisions.push({ step: r.approval.step, by: e.by, at: e.at, outcome: 'paused' });
+        delete r.approval;
+      }
+      r.state = 'paused';
+      break;
+    case 'resume':
+      if (r.state !== 'paused') return refuse('invalid_state', `${id} is ${r.state}, not paused.`);
+      r.state = 'running';
+      r.seq = (r.seq ?? 0) + 1;
+      if (APPROVAL_STEPS.includes(r.step)) openApproval(r, e.at, e, effects);
+      else effects.push({ kind: 'run' });
+      break;
+    case 'retry':
+      if (r.state !== 'stopped')
+        return refuse('invalid_state', `${id} is ${r.state}; only a stopped upgrade can be retried.`);
+      r.state = r.rollback ? 'rolling_back' : 'running';
+      r.seq = (r.seq ?? 0) + 1;
+      delete r.stopped;
+      effects.push({ kind: 'run' });
+      break;
+    case 'abort':
+      r.state = 'aborted';
+      r.seq = (r.seq ?? 0) + 1;
+      delete r.approval;
+      break;
+    case 'rollback':
+      if (r.state === 'rolling_back' || (r.state === 'stopped' && r.rollback))
+        return refuse(
+          'invalid_state',
+          `${id} is already rolling back.`,
+          'Use retry to continue a stopped rollback.',
+        );
+      if (!canRollBack(r))
+        return refuse(
+          'invalid_state',
+          `${id} can no longer be rolled back: the old control plane is being removed.`,
+        );
+      if (r.approval) {
+        r.decisions.push({ step: r.approval.step, by: e.by, at: e.at, outcome: 'rolled_back' });
+        delete r.approval;
+      }
+      r.rollback = {
+        by: e.by,
+        reason: e.reason,
+        channel: e.channel,
+        at: e.at,
+        uninstallCanary: e.uninstallCanary,
+      };
+      if (!e.uninstallCanary) r.compensations = r.compensations.filter((c) => c.kind !== 'uninstall_canary');
+      delete r.stopped;
+      r.seq = (r.seq ?? 0) + 1;
+      for (const w of r.waves) if (w.status === 'running') w.status = 'failed';
+      if (r.compensations.length > 0) {
+        r.state = 'rolling_back';
+        effects.push({ kind: 'run' });
+      } else r.state = 'rolled_back';
+      break;
+  }
+  const reason = e.type === 'rollback' ? e.reason : undefined;
+  audit(r, e.at, e.by, e.type, e.channel, reason);
+  changed(reason);
+  return ok({ record: r, effects });
+}

@@ -1,0 +1,119 @@
+/** Shared pieces of the state machine (types, refusals, audit, entering a step). Pure. */
+import { err, type Result } from '../result.js';
+import { APPROVAL_STEPS, type Position } from './order.js';
+import type { Approval, Step, UpgradeRecord } from './record.js';
+
+export interface By {
+  by: string;
+  channel: string;
+  at: string;
+}
+/** Fresh values the machine may need when it opens an approval. */
+export interface Fresh {
+  nonce: string;
+  approvalTtlMs: number;
+}
+
+export type MachineEvent =
+  | ({ type: 'step_done'; step: Step | 'compensate'; seq: number; at: string; detail?: string } & Fresh)
+  | { type: 'step_failed'; step: Step | 'compensate'; seq: number; at: string; code: string; cause: string }
+  | ({ type: 'approve'; nonce: string } & By)
+  | { type: 'expire'; nonce: string; at: string }
+  | ({ type: 'pause' } & By)
+  | ({ type: 'resume' } & By & Fresh)
+  | ({ type: 'abort' } & By)
+  | ({ type: 'retry' } & By)
+  | ({ type: 'rollback'; reason: string; uninstallCanary: boolean } & By);
+
+export type NotifyType = 'planned' | 'approval_requested' | 'approval_decided' | 'state_changed' | 'stopped';
+
+export type Effect =
+  | { kind: 'run' }
+  | { kind: 'expire_at'; nonce: string; at: string }
+  | { kind: 'notify'; type: NotifyType; key: string; by?: string; reason?: string };
+
+export interface Transition {
+  record: UpgradeRecord;
+  effects: Effect[];
+}
+
+export const refuse = (code: string, message: string, hint?: string): Result<Transition> =>
+  err(hint ? { code, message, hint } : { code, message });
+
+export const clone = (r: UpgradeRecord): UpgradeRecord => structuredClone(r);
+
+export function audit(
+  r: UpgradeRecord,
+  at: string,
+  actor: string,
+  action: string,
+  channel?: string,
+  detail?: string,
+) {
+  r.audit.push({
+    at,
+    actor,
+    action,
+    ...(channel ? { channel } : {}),
+    ...(detail ? { detail } : {}),
+  });
+}
+
+/** Moves `r` to `pos`: opens an approval, finishes, or schedules the step run. */
+export function enter(
+  r: UpgradeRecord,
+  pos: Position | null,
+  at: string,
+  fresh: Fresh,
+  effects: Effect[],
+): void {
+  r.seq = (r.seq ?? 0) + 1;
+  if (pos === null) {
+    r.state = r.dryRun && r.step === 'plan' ? 'planned' : 'done';
+    r.step = r.state === 'planned' ? 'plan' : 'done';
+    delete r.currentWave;
+    effects.push({ kind: 'notify', type: 'state_changed', key: `${r.id}:state:${r.state}` });
+    return;
+  }
+  r.step = pos.step;
+  if (pos.wave === undefined) delete r.currentWave;
+  else r.currentWave = pos.wave;
+  const wave = pos.wave === undefined ? undefined : r.waves[pos.wave - 1];
+  if (pos.step === 'done') {
+    r.state = 'done';
+    r.compensations = [];
+    effects.push({ kind: 'notify', type: 'state_changed', key: `${r.id}:state:done` });
+    return;
+  }
+  if (APPROVAL_STEPS.includes(pos.step)) {
+    if (wave) wave.status = 'awaiting_approval';
+    if (r.state === 'paused') return; // resume opens the approval
+    openApproval(r, at, fresh, effects);
+    return;
+  }
+  if (pos.step === 'move_namespaces' && wave) {
+    wave.status = 'running';
+    wave.startedAt = at;
+  }
+  if (r.state === 'running') effects.push({ kind: 'run' });
+}
+
+export function openApproval(r: UpgradeRecord, at: string, fresh: Fresh, effects: Effect[]): void {
+  const step = r.step as Approval['step'];
+  const expiresAt = new Date(Date.parse(at) + fresh.approvalTtlMs).toISOString();
+  r.state = 'awaiting_approval';
+  r.approval = {
+    step,
+    ...(r.currentWave === undefined ? {} : { wave: r.currentWave }),
+    nonce: fresh.nonce,
+    requestedAt: at,
+    expiresAt,
+  };
+  effects.push({ kind: 'expire_at', nonce: fresh.nonce, at: expiresAt });
+  effects.push({ kind: 'notify', type: 'approval_requested', key: `${r.id}:approval:${fresh.nonce}` });
+}
+
+export function lastDecisionText(r: UpgradeRecord): string {
+  const d = r.decisions[r.decisions.length - 1];
+  return d ? ` It was already ${d.outcome} by ${d.by} at ${d.at}.` : '';
+}

@@ -1,0 +1,150 @@
+/**
+ * The upgrade state machine: a pure function `transition(record, event) → {record, effects}` or a
+ * refusal with the reason. It never performs I/O; the engine stores the new record atomically and
+ * then executes the effects (enqueue a step job, schedule an approval expiry, notify people).
+ * Time and nonces come in with the event, so the function is deterministic.
+ */
+import { ok, type Result } from '../result.js';
+import { control } from './machine-control.js';
+import {
+  audit,
+  clone,
+  type Effect,
+  enter,
+  lastDecisionText,
+  type MachineEvent,
+  refuse,
+  type Transition,
+} from './machine-core.js';
+import { nextPosition, type Position } from './order.js';
+import type { Step, UpgradeRecord } from './record.js';
+
+export type { Effect, MachineEvent, NotifyType, Transition } from './machine-core.js';
+
+function stepDone(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'step_done' }>): Result<Transition> {
+  if ((r0.seq ?? 0) !== e.seq) return refuse('stale_job', `Run ${e.seq} of ${r0.id} is no longer current.`);
+  const r = clone(r0);
+  const effects: Effect[] = [];
+  if (e.step === 'compensate') {
+    if (r.state !== 'rolling_back') return refuse('invalid_state', `${r.id} is not rolling back.`);
+    const c = r.compensations.pop();
+    if (c?.kind === 'move_namespaces_back') {
+      const w = r.waves[c.wave - 1];
+      if (w && !r.compensations.some((x) => x.kind === 'move_namespaces_back' && x.wave === c.wave))
+        w.status = 'rolled_back';
+    }
+    audit(r, e.at, 'engine', 'compensated', undefined, c ? c.kind : undefined);
+    r.seq = e.seq + 1;
+    if (r.compensations.length > 0) effects.push({ kind: 'run' });
+    else {
+      r.state = 'rolled_back';
+      effects.push({ kind: 'notify', type: 'state_changed', key: `${r.id}:state:rolled_back` });
+    }
+    return ok({ record: r, effects });
+  }
+  if (r.state !== 'running' && r.state !== 'paused') return refuse('invalid_state', `${r.id} is ${r.state}.`);
+  if (r.step !== e.step) return refuse('stale_job', `${r.id} is at ${r.step}, not ${e.step}.`);
+  const wave = r.currentWave === undefined ? undefined : r.waves[r.currentWave - 1];
+  if (e.step === 'post_diff' && wave) {
+    wave.status = 'done';
+    wave.finishedAt = e.at;
+  }
+  if (e.step === 'uninstall_old') r.compensations = [];
+  audit(r, e.at, 'engine', 'step_finished', undefined, e.detail ? `${e.step}: ${e.detail}` : e.step);
+  const pos: Position =
+    r.currentWave === undefined ? { step: e.step } : { step: e.step, wave: r.currentWave };
+  enter(r, nextPosition(pos, r.waves.length, r.dryRun), e.at, e, effects);
+  return ok({ record: r, effects });
+}
+
+function stepFailed(
+  r0: UpgradeRecord,
+  e: Extract<MachineEvent, { type: 'step_failed' }>,
+): Result<Transition> {
+  if ((r0.seq ?? 0) !== e.seq) return refuse('stale_job', `Run ${e.seq} of ${r0.id} is no longer current.`);
+  if (!['running', 'paused', 'rolling_back'].includes(r0.state))
+    return refuse('invalid_state', `${r0.id} is ${r0.state}.`);
+  const r = clone(r0);
+  const step: Step = r.step;
+  const cause = e.step === 'compensate' ? `rollback: ${e.cause}` : e.cause;
+  r.state = 'stopped';
+  r.seq = e.seq + 1;
+  r.stopped = { step, code: e.code, cause, at: e.at };
+  const wave = r.currentWave === undefined ? undefined : r.waves[r.currentWave - 1];
+  if (wave && e.step !== 'compensate' && wave.status === 'running') wave.status = 'failed';
+  audit(r, e.at, 'engine', 'stopped', undefined, `${e.step}: ${e.code}: ${cause}`);
+  return ok({ record: r, effects: [{ kind: 'notify', type: 'stopped', key: `${r.id}:stopped:${e.seq}` }] });
+}
+
+function approve(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'approve' }>): Result<Transition> {
+  const a = r0.approval;
+  if (r0.state !== 'awaiting_approval' || !a)
+    return refuse(
+      'step_not_pending',
+      `Nothing in ${r0.id} is waiting for an approval (it is ${r0.state} at ${r0.step}).${lastDecisionText(r0)}`,
+    );
+  if (a.nonce !== e.nonce)
+    return refuse(
+      'step_not_pending',
+      `This approval button is out of date: ${r0.id} now waits for ${a.step}${a.wave ? ` of wave ${a.wave}` : ''}.${lastDecisionText(r0)}`,
+      'Use the buttons on the latest approval message in the thread.',
+    );
+  const r = clone(r0);
+  const effects: Effect[] = [];
+  r.decisions.push({
+    step: a.step,
+    ...(a.wave === undefined ? {} : { wave: a.wave }),
+    by: e.by,
+    at: e.at,
+    outcome: 'approved',
+  });
+  const wave = a.wave === undefined ? undefined : r.waves[a.wave - 1];
+  if (wave) {
+    wave.approvedBy = e.by;
+    wave.approvedAt = e.at;
+  }
+  delete r.approval;
+  r.state = 'running';
+  audit(r, e.at, e.by, 'approved', e.channel, a.wave ? `wave ${a.wave}` : a.step);
+  effects.push({ kind: 'notify', type: 'approval_decided', key: `${r.id}:decided:${a.nonce}`, by: e.by });
+  const pos: Position = a.wave === undefined ? { step: a.step } : { step: a.step, wave: a.wave };
+  enter(r, nextPosition(pos, r.waves.length, r.dryRun), e.at, { nonce: a.nonce, approvalTtlMs: 0 }, effects);
+  return ok({ record: r, effects });
+}
+
+function expire(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'expire' }>): Result<Transition> {
+  if (r0.state !== 'awaiting_approval' || r0.approval?.nonce !== e.nonce)
+    return refuse('step_not_pending', `The approval ${e.nonce} of ${r0.id} is no longer pending.`);
+  const r = clone(r0);
+  const a = r0.approval;
+  r.decisions.push({
+    step: a.step,
+    ...(a.wave === undefined ? {} : { wave: a.wave }),
+    by: 'engine',
+    at: e.at,
+    outcome: 'expired',
+  });
+  delete r.approval;
+  r.state = 'paused';
+  audit(r, e.at, 'engine', 'paused', undefined, 'approval expired');
+  const reason = `The approval requested at ${a.requestedAt} expired at ${a.expiresAt}; resume to ask again.`;
+  return ok({
+    record: r,
+    effects: [{ kind: 'notify', type: 'state_changed', key: `${r.id}:expired:${a.nonce}`, reason }],
+  });
+}
+
+export function transition(record: UpgradeRecord, event: MachineEvent): Result<Transition> {
+  switch (event.type) {
+    case 'step_done':
+      return stepDone(record, event);
+    case 'step_failed':
+      return stepFailed(record, event);
+    case 'approve':
+      return approve(record, event);
+    case 'expire':
+      return expire(record, event);
+    default:
+      return control(record, event);
+  }
+}

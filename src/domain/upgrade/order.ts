@@ -1,0 +1,91 @@
+/**
+ * The order of steps (canary-workflow.md): pure helpers the state machine and the engine share.
+ */
+import type { Step, UpgradeRecord, UpgradeState } from './record.js';
+import { TERMINAL_STATES } from './record.js';
+
+/** Steps that belong to a wave (they carry `currentWave`). */
+export const WAVE_STEPS: readonly Step[] = [
+  'await_wave_approval',
+  'move_namespaces',
+  'restart_workloads',
+  'wait_rollouts',
+  'verify_sidecars',
+  'post_diff',
+];
+
+export const APPROVAL_STEPS: readonly Step[] = ['await_wave_approval', 'await_finish_approval'];
+
+export interface Position {
+  step: Step;
+  wave?: number;
+}
+
+/** The step after `pos` for an upgrade with `waveCount` waves. `plan` of a dry run has no next. */
+export function nextPosition(pos: Position, waveCount: number, dryRun: boolean): Position | null {
+  const w = pos.wave ?? 1;
+  switch (pos.step) {
+    case 'plan':
+      return dryRun ? null : { step: 'precheck' };
+    case 'precheck':
+      return { step: 'install_control_plane' };
+    case 'install_control_plane':
+      return { step: 'verify_control_plane' };
+    case 'verify_control_plane':
+      return { step: 'gateways' };
+    case 'gateways':
+      return waveCount > 0 ? { step: 'await_wave_approval', wave: 1 } : { step: 'await_finish_approval' };
+    case 'await_wave_approval':
+      return { step: 'move_namespaces', wave: w };
+    case 'move_namespaces':
+      return { step: 'restart_workloads', wave: w };
+    case 'restart_workloads':
+      return { step: 'wait_rollouts', wave: w };
+    case 'wait_rollouts':
+      return { step: 'verify_sidecars', wave: w };
+    case 'verify_sidecars':
+      return { step: 'post_diff', wave: w };
+    case 'post_diff':
+      return w < waveCount ? { step: 'await_wave_approval', wave: w + 1 } : { step: 'await_finish_approval' };
+    case 'await_finish_approval':
+      return { step: 'move_tags' };
+    case 'move_tags':
+      return { step: 'grace_period' };
+    case 'grace_period':
+      return { step: 'check_old_unused' };
+    case 'check_old_unused':
+      return { step: 'uninstall_old' };
+    case 'uninstall_old':
+      return { step: 'done' };
+    case 'done':
+      return null;
+  }
+}
+
+export const isTerminal = (s: UpgradeState): boolean => TERMINAL_STATES.includes(s);
+
+/** States in which the cluster lock is held and the upgrade counts as active. */
+export const isActive = (s: UpgradeState): boolean => !isTerminal(s);
+
+/** Rollback is possible until the old control plane starts being removed. */
+export function canRollBack(r: UpgradeRecord): boolean {
+  return !isTerminal(r.state) && r.step !== 'uninstall_old' && r.step !== 'done';
+}
+
+/** What a worker must run for a record (its one current job), or null when nothing should run. */
+export interface StepRun {
+  id: string;
+  seq: number;
+  step: Step | 'compensate';
+  wave?: number;
+}
+
+export function currentRun(r: UpgradeRecord): StepRun | null {
+  const seq = r.seq ?? 0;
+  if (r.state === 'rolling_back') return { id: r.id, seq, step: 'compensate' };
+  if (r.state !== 'running') return null;
+  if (APPROVAL_STEPS.includes(r.step) || r.step === 'done') return null;
+  return r.currentWave === undefined
+    ? { id: r.id, seq, step: r.step }
+    : { id: r.id, seq, step: r.step, wave: r.currentWave };
+}

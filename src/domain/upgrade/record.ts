@@ -1,0 +1,154 @@
+/**
+ * The upgrade record: the one truth about an upgrade, stored in Redis by the engine, rendered by the
+ * Slack layer. Plain JSON (no Dates, no classes) so it round-trips through Redis unchanged.
+ */
+export type Strategy = 'labels' | 'tags';
+
+/** The steps of an upgrade, in order (canary-workflow.md). Wave steps repeat per wave. */
+export const STEPS = [
+  'plan',
+  'precheck',
+  'install_control_plane',
+  'verify_control_plane',
+  'gateways',
+  'await_wave_approval',
+  'move_namespaces',
+  'restart_workloads',
+  'wait_rollouts',
+  'verify_sidecars',
+  'post_diff',
+  'await_finish_approval',
+  'move_tags',
+  'grace_period',
+  'check_old_unused',
+  'uninstall_old',
+  'done',
+] as const;
+export type Step = (typeof STEPS)[number];
+
+/** running: a worker owns the next step. awaiting_approval: nothing runs until a person decides.
+ * paused: a person (or an expired approval) paused it. stopped: a step failed; a person retries,
+ * rolls back or aborts. rolling_back / rolled_back / aborted / done / planned (dry run) as named. */
+export type UpgradeState =
+  | 'running'
+  | 'awaiting_approval'
+  | 'paused'
+  | 'stopped'
+  | 'rolling_back'
+  | 'rolled_back'
+  | 'aborted'
+  | 'done'
+  | 'planned';
+
+export const TERMINAL_STATES: readonly UpgradeState[] = ['rolled_back', 'aborted', 'done', 'planned'];
+
+export type WaveStatus = 'pending' | 'awaiting_approval' | 'running' | 'done' | 'failed' | 'rolled_back';
+
+export interface WaveWorkloadProgress {
+  total: number;
+  restarted: number;
+  ready: number;
+}
+
+export interface DiffSummary {
+  moved: number;
+  partial: number;
+  unchanged: number;
+  added: number;
+  removed: number;
+  notSynced: number;
+  /** proxies per revision before and after the wave. */
+  before: Record<string, number>;
+  after: Record<string, number>;
+}
+
+export interface Wave {
+  index: number; // 1-based, as people count
+  namespaces: string[];
+  status: WaveStatus;
+  approvedBy?: string;
+  approvedAt?: string;
+  /** The `kubectl.kubernetes.io/restartedAt` stamp for this wave, stored before any restart. */
+  restartedAt?: string;
+  progress?: WaveWorkloadProgress;
+  diff?: DiffSummary;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface Approval {
+  step: 'await_wave_approval' | 'await_finish_approval';
+  wave?: number;
+  /** Changes on every new request, so a button from an older message cannot decide a newer one. */
+  nonce: string;
+  requestedAt: string;
+  expiresAt: string;
+}
+
+export interface Decision {
+  step: Approval['step'];
+  wave?: number;
+  by: string;
+  at: string;
+  outcome: 'approved' | 'rolled_back' | 'paused' | 'expired';
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string; // Slack user id, or `engine`
+  channel?: string;
+  action: string; // requested, approved, refused, paused, resumed, rollback, aborted, step_started, ...
+  detail?: string;
+}
+
+/** Undo actions recorded after each completed step and run in reverse on rollback. */
+export type Compensation =
+  | {
+      kind: 'move_namespaces_back';
+      wave: number;
+      namespaces: string[];
+      to: NamespaceTarget;
+      /** The restartedAt stamp used when undoing, stored before the first restart (additive). */
+      restartedAt?: string;
+    }
+  | { kind: 'move_gateways_back'; revision: string }
+  | { kind: 'uninstall_canary'; revision: string }
+  | { kind: 'restore_tag'; tag: string; revision: string };
+
+/** Where a namespace points: a revision (labels strategy) or a tag (tags strategy). */
+export type NamespaceTarget = { revision: string } | { tag: string } | { injection: 'enabled' };
+
+export interface UpgradeRecord {
+  id: string; // short, typeable: `up-7k3q`
+  cluster: string;
+  from: { version: string; revision: string };
+  to: { version: string; revision: string };
+  move: 'upgrade' | 'downgrade';
+  strategy: Strategy;
+  /** tags strategy only: the stable and canary tag names (`prod-stable`, `prod-canary`). */
+  tags?: { stable: string; canary: string };
+  waves: Wave[];
+  dryRun: boolean;
+  requester: string;
+  channel: string;
+  threadTs?: string;
+  state: UpgradeState;
+  step: Step;
+  /** index (1-based) of the wave the step belongs to, when it is a wave step. */
+  currentWave?: number;
+  approval?: Approval;
+  decisions: Decision[];
+  stopped?: { step: Step; code: string; cause: string; at: string };
+  rollback?: { by: string; reason: string; channel: string; at: string; uninstallCanary: boolean };
+  compensations: Compensation[];
+  /** Slack message timestamps, owned by the notifier (key → ts). */
+  messages: Record<string, string>;
+  audit: AuditEntry[];
+  createdAt: string;
+  updatedAt: string;
+  /** Incremented on every write; the store refuses a write based on an older revision. */
+  rev: number;
+  /** Step-run sequence (additive): bumped each time the engine schedules a step run; the job id
+   * carries it, so a job from an older run (after pause, retry, rollback) is recognised as stale. */
+  seq?: number;
+}

@@ -1,0 +1,157 @@
+/**
+ * The engine's ports: what it needs from a cluster and from the chat side, named for what they do.
+ * Real adapters live in src/cluster (client-node, execa) and src/slack (notifier); engine tests use
+ * the in-memory stand-in in test/support/cluster-standin.ts.
+ *
+ * Every mutating method is idempotent: it sets a desired state, so a retried step after a crash
+ * converges instead of acting twice.
+ */
+import type { NamespaceTarget, UpgradeRecord } from '../domain/upgrade/record.js';
+
+export interface ControlPlane {
+  revision: string; // `default` for an install without a revision
+  version: string; // istiod image tag / pilot version
+  ready: boolean;
+}
+
+export interface RevisionTag {
+  tag: string;
+  revision: string;
+}
+
+export interface NamespaceInfo {
+  name: string;
+  /** value of `istio-injection` (e.g. `enabled`), null when absent. */
+  injection: string | null;
+  /** value of `istio.io/rev` (a revision or a tag), null when absent. */
+  rev: string | null;
+}
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+}
+
+export interface Workload extends WorkloadRef {
+  /** Deployments with spec.paused: kubectl refuses to restart them. */
+  paused: boolean;
+  /** StatefulSets/DaemonSets with updateStrategy OnDelete: a template patch restarts nothing. */
+  onDelete: boolean;
+}
+
+export interface PodSidecar {
+  pod: string;
+  namespace: string;
+  workload: WorkloadRef | null;
+  /** revision from the `sidecar.istio.io/status` annotation; null when the pod has no sidecar. */
+  revision: string | null;
+  proxyVersion: string | null;
+}
+
+export interface MeshInspector {
+  controlPlanes(): Promise<ControlPlane[]>;
+  tags(): Promise<RevisionTag[]>;
+  namespaces(): Promise<NamespaceInfo[]>;
+  workloads(namespaces: string[]): Promise<Workload[]>;
+  /** Running pods only (Succeeded/Failed ignored). */
+  sidecars(namespaces: string[]): Promise<PodSidecar[]>;
+}
+
+export interface PrecheckFinding {
+  code: string;
+  level: 'Info' | 'Warning' | 'Error';
+  message: string;
+}
+
+export interface ControlPlaneInstaller {
+  /** `istioctl x precheck -o json` with the target version's istioctl. */
+  precheck(version: string): Promise<PrecheckFinding[]>;
+  install(version: string, revision: string): Promise<void>;
+  /** Throws a CodedError(verify_failed) naming what is missing. */
+  verify(revision: string): Promise<void>;
+  uninstall(version: string, revision: string): Promise<void>;
+}
+
+export interface RevisionTagger {
+  setTag(tag: string, revision: string): Promise<void>;
+  removeTag(tag: string): Promise<void>;
+}
+
+export interface NamespaceMover {
+  /** Sets the namespace's injection labels to point at `target` (removing `istio-injection` for revisions/tags). */
+  point(namespace: string, target: NamespaceTarget): Promise<void>;
+}
+
+export interface GatewayMover {
+  /** Points the gateways at `revision` and waits for them; returns the gateways moved. */
+  moveGateways(revision: string): Promise<WorkloadRef[]>;
+}
+
+export interface RolloutProgress {
+  total: number;
+  ready: number;
+}
+
+export interface WorkloadRestarter {
+  /** Patches the pod template's restartedAt with exactly `restartedAt` (no-op if already that value). */
+  restart(workloads: WorkloadRef[], restartedAt: string): Promise<void>;
+  /** Resolves when every rollout is complete as `kubectl rollout status` decides; throws rollout_failed/rollout_timeout. */
+  waitForRollouts(
+    workloads: WorkloadRef[],
+    opts: { timeoutMs: number; signal?: AbortSignal; onProgress?: (p: RolloutProgress) => void },
+  ): Promise<void>;
+}
+
+/** Raw proxy-status text (or JSON) for the given revisions, as the source produced it. */
+export interface ProxyStatusSource {
+  capture(revisions: string[]): Promise<string[]>;
+}
+
+/** Everything the engine needs from one cluster. */
+export interface ClusterPorts {
+  inspector: MeshInspector;
+  installer: ControlPlaneInstaller;
+  tagger: RevisionTagger;
+  mover: NamespaceMover;
+  gateways: GatewayMover;
+  restarter: WorkloadRestarter;
+  proxyStatus: ProxyStatusSource;
+}
+
+/** The configured cluster names: configuration, not a connection (all a ROLE=bot process has). */
+export interface ClusterNames {
+  names(): string[];
+  defaultName(): string;
+}
+
+export interface ClusterRegistry extends ClusterNames {
+  get(name: string): ClusterPorts | undefined;
+}
+
+/** What the engine tells people. The notifier decides how it looks; `key` is stable per event, so a
+ * notifier can skip an event it already posted when a step is re-run after a crash. */
+export type UpgradeEvent =
+  | { type: 'planned'; key: string; record: UpgradeRecord }
+  | { type: 'step_started'; key: string; record: UpgradeRecord; step: string; wave?: number }
+  | {
+      type: 'step_finished';
+      key: string;
+      record: UpgradeRecord;
+      step: string;
+      wave?: number;
+      detail?: string;
+    }
+  | { type: 'approval_requested'; key: string; record: UpgradeRecord }
+  | { type: 'approval_decided'; key: string; record: UpgradeRecord }
+  | { type: 'wave_progress'; key: string; record: UpgradeRecord; wave: number; progress: RolloutProgress }
+  | { type: 'wave_diff'; key: string; record: UpgradeRecord; wave: number; diff: unknown }
+  | { type: 'warning'; key: string; record: UpgradeRecord; message: string }
+  | { type: 'stopped'; key: string; record: UpgradeRecord }
+  | { type: 'state_changed'; key: string; record: UpgradeRecord; by?: string; reason?: string };
+
+export interface Notifier {
+  notify(event: UpgradeEvent): Promise<void>;
+}

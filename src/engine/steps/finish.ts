@@ -1,0 +1,53 @@
+/** Steps after the last wave: move the tags, grace period, check the old revision is unused, uninstall it. */
+import type { Compensation } from '../../domain/upgrade/record.js';
+import { StepFailure } from '../runtime.js';
+import { NO_TAG, type StepHandler } from './context.js';
+import { pushOnce } from './controlplane.js';
+import { podsNotOn } from './wave.js';
+
+export const moveTags: StepHandler = async (ctx) => {
+  const r = ctx.record;
+  const tags = await ctx.ports.inspector.tags();
+  const wanted = new Set<string>(['default']);
+  for (const t of tags) if (t.revision === r.from.revision && t.tag !== r.tags?.canary) wanted.add(t.tag);
+  if (r.tags) wanted.add(r.tags.stable);
+  const canary = r.tags?.canary;
+  if (!r.compensations.some((c) => c.kind === 'restore_tag' && c.tag !== canary)) {
+    const undo: Compensation[] = [...wanted].map((tag) => ({
+      kind: 'restore_tag',
+      tag,
+      revision: tags.find((t) => t.tag === tag)?.revision ?? NO_TAG,
+    }));
+    await ctx.checkpoint((rec) => {
+      for (const c of undo) pushOnce(rec.compensations, c);
+    });
+  } else {
+    // A re-run: the tags to move are the ones recorded before the first attempt.
+    for (const c of r.compensations) if (c.kind === 'restore_tag' && c.tag !== canary) wanted.add(c.tag);
+  }
+  for (const tag of wanted) await ctx.ports.tagger.setTag(tag, r.to.revision);
+  return { detail: `${[...wanted].join(', ')} → ${r.to.revision}` };
+};
+
+export const gracePeriod: StepHandler = async () => ({ detail: 'grace period over' });
+
+export const checkOldUnused: StepHandler = async (ctx) => {
+  const from = ctx.record.from.revision;
+  const names = (await ctx.ports.inspector.namespaces()).map((n) => n.name);
+  const { wrong } = await podsNotOn(ctx, names, (rev) => rev !== from);
+  if (wrong.length > 0)
+    throw new StepFailure(
+      'verify_failed',
+      `${wrong.length} pod(s) still use the old revision ${from}: ${wrong
+        .slice(0, 5)
+        .map((p) => `${p.namespace}/${p.pod}`)
+        .join(', ')}${wrong.length > 5 ? ', …' : ''}. Restart them (or roll back), then retry.`,
+    );
+  return { detail: `no pod uses ${from}` };
+};
+
+export const uninstallOld: StepHandler = async (ctx) => {
+  const { from } = ctx.record;
+  await ctx.ports.installer.uninstall(from.version, from.revision);
+  return { detail: `revision ${from.revision} uninstalled` };
+};

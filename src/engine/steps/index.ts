@@ -1,0 +1,27 @@
+import type { Step } from '../../domain/upgrade/record.js';
+import type { StepHandler } from './context.js';
+import { gateways, installControlPlane, plan, precheck, verifyControlPlane } from './controlplane.js';
+import { checkOldUnused, gracePeriod, moveTags, uninstallOld } from './finish.js';
+import { compensate } from './rollback.js';
+import { moveNamespaces, postDiff, restartWorkloads, verifySidecars, waitRollouts } from './wave.js';
+
+export type { StepContext, StepHandler, StepOutcome } from './context.js';
+
+/** Handlers for the steps a worker runs (approvals and `done` have none). */
+export const HANDLERS: Partial<Record<Step | 'compensate', StepHandler>> = {
+  plan,
+  precheck,
+  install_control_plane: installControlPlane,
+  verify_control_plane: verifyControlPlane,
+  gateways,
+  move_namespaces: moveNamespaces,
+  restart_workloads: restartWorkloads,
+  wait_rollouts: waitRollouts,
+  verify_sidecars: verifySidecars,
+  post_diff: postDiff,
+  move_tags: moveTags,
+  grace_period: gracePeriod,
+  check_old_unused: checkOldUnused,
+  uninstall_old: uninstallOld,
+  compensate,
+};

@@ -1,0 +1,190 @@
+/** Wave steps: move the namespaces, restart their workloads, wait, verify, post the proxy-status diff. */
+import type { NamespaceTarget } from '../../domain/upgrade/record.js';
+import type { NamespaceInfo, RevisionTag, RolloutProgress, WorkloadRef } from '../ports.js';
+import { StepFailure } from '../runtime.js';
+import { NO_TAG, type StepContext, type StepHandler, waveOf } from './context.js';
+import { pushOnce } from './controlplane.js';
+import { diffTexts } from './diff.js';
+
+export const baselineKey = (id: string, wave: number) => `ps:${id}:w${wave}:before`;
+
+/** Where a namespace points now, as a target the mover can restore. */
+export function currentTarget(ns: NamespaceInfo | undefined, tags: RevisionTag[]): NamespaceTarget | null {
+  if (!ns) return null;
+  if (ns.injection === 'enabled') return { injection: 'enabled' };
+  if (ns.rev === null) return null;
+  return tags.some((t) => t.tag === ns.rev) ? { tag: ns.rev } : { revision: ns.rev };
+}
+
+export function targetFor(ctx: StepContext): NamespaceTarget {
+  const r = ctx.record;
+  return r.strategy === 'tags' && r.tags ? { tag: r.tags.canary } : { revision: r.to.revision };
+}
+
+export const moveNamespaces: StepHandler = async (ctx) => {
+  const r = ctx.record;
+  const wave = waveOf(ctx);
+  // Baseline for the diff, taken once before anything in this wave changes.
+  if ((await ctx.store.getBlob(baselineKey(r.id, wave.index))) === null) {
+    const texts = await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision]);
+    await ctx.store.putBlob(baselineKey(r.id, wave.index), JSON.stringify(texts), true);
+  }
+  // Checkpoint the undo (grouped by where each namespace pointed) before relabelling anything.
+  if (!r.compensations.some((c) => c.kind === 'move_namespaces_back' && c.wave === wave.index)) {
+    const [all, tags] = await Promise.all([ctx.ports.inspector.namespaces(), ctx.ports.inspector.tags()]);
+    const groups = new Map<string, { to: NamespaceTarget; namespaces: string[] }>();
+    for (const name of wave.namespaces) {
+      const to = currentTarget(
+        all.find((n) => n.name === name),
+        tags,
+      ) ?? { revision: r.from.revision };
+      const k = JSON.stringify(to);
+      const g = groups.get(k) ?? { to, namespaces: [] };
+      g.namespaces.push(name);
+      groups.set(k, g);
+    }
+    // tags strategy: the canary tag is pointed at the new revision below; remember where it pointed
+    // (or that it did not exist) so a rollback re-points or removes it (uninstall leaves tags behind).
+    const canary = r.strategy === 'tags' && r.tags ? r.tags.canary : null;
+    const hasCanaryUndo = r.compensations.some((c) => c.kind === 'restore_tag' && c.tag === canary);
+    await ctx.checkpoint((rec) => {
+      if (canary && !hasCanaryUndo)
+        pushOnce(rec.compensations, {
+          kind: 'restore_tag',
+          tag: canary,
+          revision: tags.find((t) => t.tag === canary)?.revision ?? NO_TAG,
+        });
+      for (const g of groups.values())
+        pushOnce(rec.compensations, { kind: 'move_namespaces_back', wave: wave.index, ...g });
+    });
+  }
+  if (r.strategy === 'tags' && r.tags) await ctx.ports.tagger.setTag(r.tags.canary, r.to.revision);
+  const target = targetFor(ctx);
+  for (const ns of wave.namespaces) await ctx.ports.mover.point(ns, target);
+  return { detail: `${wave.namespaces.join(', ')} → ${JSON.stringify(target)}` };
+};
+
+async function restartable(ctx: StepContext, namespaces: string[], warnKey: string): Promise<WorkloadRef[]> {
+  const all = await ctx.ports.inspector.workloads(namespaces);
+  const skipped = all.filter((w) => w.paused);
+  const onDelete = all.filter((w) => w.onDelete);
+  if (skipped.length > 0 || onDelete.length > 0)
+    await ctx.notify({
+      type: 'warning',
+      key: warnKey,
+      record: ctx.record,
+      message: [
+        skipped.length
+          ? `paused, not restarted: ${skipped.map((w) => `${w.kind}/${w.namespace}/${w.name}`).join(', ')}`
+          : '',
+        onDelete.length
+          ? `OnDelete update strategy, delete their pods to move them: ${onDelete.map((w) => `${w.kind}/${w.namespace}/${w.name}`).join(', ')}`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    });
+  return all.filter((w) => !w.paused).map(({ kind, namespace, name }) => ({ kind, namespace, name }));
+}
+
+export const restartWorkloads: StepHandler = async (ctx) => {
+  const wave = waveOf(ctx);
+  // The stamp is stored before the first restart; a re-run after a crash re-applies the same value,
+  // which starts no second rollout.
+  let stamp = wave.restartedAt;
+  if (!stamp) {
+    const now = ctx.now();
+    const rec = await ctx.checkpoint((r) => {
+      const w = r.waves[wave.index - 1]!;
+      w.restartedAt ??= now;
+    });
+    stamp = rec.waves[wave.index - 1]!.restartedAt!;
+  }
+  const list = await restartable(ctx, wave.namespaces, `${ctx.record.id}:skipped:w${wave.index}`);
+  await ctx.ports.restarter.restart(list, stamp);
+  await ctx.checkpoint((r) => {
+    r.waves[wave.index - 1]!.progress = { total: list.length, restarted: list.length, ready: 0 };
+  });
+  return { detail: `${list.length} workload(s) restarted at ${stamp}` };
+};
+
+export async function waitFor(ctx: StepContext, namespaces: string[], wave: number, key: string) {
+  const list = (await ctx.ports.inspector.workloads(namespaces))
+    .filter((w) => !w.paused)
+    .map(({ kind, namespace, name }) => ({ kind, namespace, name }));
+  let last: RolloutProgress | null = null;
+  await ctx.ports.restarter.waitForRollouts(list, {
+    timeoutMs: ctx.waveTimeoutMs,
+    signal: ctx.signal,
+    onProgress: (p) => {
+      if (last && last.ready === p.ready && last.total === p.total) return; // only changes are news
+      last = p;
+      void ctx.notify({ type: 'wave_progress', key, record: ctx.record, wave, progress: p });
+    },
+  });
+  return { list };
+}
+
+export const waitRollouts: StepHandler = async (ctx) => {
+  const wave = waveOf(ctx);
+  const { list } = await waitFor(
+    ctx,
+    wave.namespaces,
+    wave.index,
+    `${ctx.record.id}:progress:w${wave.index}`,
+  );
+  await ctx.checkpoint((r) => {
+    r.waves[wave.index - 1]!.progress = { total: list.length, restarted: list.length, ready: list.length };
+  });
+  return { detail: `${list.length} rollout(s) complete` };
+};
+
+export async function podsNotOn(ctx: StepContext, namespaces: string[], ok: (rev: string) => boolean) {
+  const pods = await ctx.ports.inspector.sidecars(namespaces);
+  return { pods, wrong: pods.filter((p) => p.revision !== null && !ok(p.revision)) };
+}
+
+export const verifySidecars: StepHandler = async (ctx) => {
+  const wave = waveOf(ctx);
+  const to = ctx.record.to.revision;
+  const { pods, wrong } = await podsNotOn(ctx, wave.namespaces, (rev) => rev === to);
+  if (wrong.length > 0)
+    throw new StepFailure(
+      'verify_failed',
+      `${wrong.length} pod(s) in wave ${wave.index} are not on ${to}: ${wrong
+        .slice(0, 5)
+        .map((p) => `${p.namespace}/${p.pod} (${p.revision})`)
+        .join(', ')}${wrong.length > 5 ? ', …' : ''}`,
+    );
+  return { detail: `${pods.filter((p) => p.revision).length} sidecar(s) on ${to}` };
+};
+
+export const postDiff: StepHandler = async (ctx) => {
+  const r = ctx.record;
+  const wave = waveOf(ctx);
+  const before = JSON.parse((await ctx.store.getBlob(baselineKey(r.id, wave.index))) ?? '[]') as string[];
+  const after = await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision]);
+  const { summary, diff, problems } = diffTexts(before, after);
+  await ctx.checkpoint((rec) => {
+    rec.waves[wave.index - 1]!.diff = summary;
+  });
+  for (const [i, p] of problems.entries())
+    await ctx.notify({ type: 'warning', key: `${r.id}:ps-parse:w${wave.index}:${i}`, record: r, message: p });
+  if (summary.notSynced > 0)
+    await ctx.notify({
+      type: 'warning',
+      key: `${r.id}:not-synced:w${wave.index}`,
+      record: r,
+      message: `${summary.notSynced} proxy(ies) not SYNCED after wave ${wave.index}`,
+    });
+  await ctx.notify({
+    type: 'wave_diff',
+    key: `${r.id}:diff:w${wave.index}`,
+    record: r,
+    wave: wave.index,
+    diff,
+  });
+  return {
+    detail: `moved ${summary.moved}, unchanged ${summary.unchanged}, not synced ${summary.notSynced}`,
+  };
+};

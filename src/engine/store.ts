@@ -1,0 +1,236 @@
+/**
+ * The upgrade record store in Redis: the record is the truth (ADR 0003). Every write is a
+ * compare-and-set on `rev` done by one Lua script, which also takes or releases the per-cluster lock
+ * in the same atomic step, so two processes never lose an update and a cluster never gets two
+ * active upgrades.
+ *
+ * Keys (all under `<prefix>:`): `up:<id>` hash {rev, json}; `lock:<cluster>` → id of the active
+ * upgrade; `ups` zset of ids by creation time; `active` set of non-terminal ids; `blob:<name>` opaque values (proxy-status baselines).
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { err, ok, type Result } from '../domain/result.js';
+import { isTerminal } from '../domain/upgrade/order.js';
+import type { AuditEntry, UpgradeRecord } from '../domain/upgrade/record.js';
+import type { Clock } from './ids.js';
+
+const CAS = `
+local cur = redis.call('HGET', KEYS[1], 'rev')
+if ARGV[1] == '' then
+  if cur then return {'exists', cur} end
+elseif cur ~= ARGV[1] then
+  return {'conflict', cur or ''}
+end
+if ARGV[4] == 'acquire' then
+  local holder = redis.call('GET', KEYS[2])
+  if holder and holder ~= ARGV[5] then return {'busy', holder} end
+  redis.call('SET', KEYS[2], ARGV[5])
+  redis.call('SADD', KEYS[4], ARGV[5])
+elseif ARGV[4] == 'release' then
+  if redis.call('GET', KEYS[2]) == ARGV[5] then redis.call('DEL', KEYS[2]) end
+  redis.call('SREM', KEYS[4], ARGV[5])
+end
+redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'json', ARGV[3])
+if ARGV[1] == '' then redis.call('ZADD', KEYS[3], ARGV[6], ARGV[5]) end
+return {'ok', ARGV[2]}
+`;
+
+type CasReply = [string, string];
+interface CasRedis extends Redis {
+  iubCas(k1: string, k2: string, k3: string, k4: string, ...args: string[]): Promise<CasReply>;
+}
+
+/** What an update function returns: the new record (and a value for the caller) or a refusal. */
+export type UpdateFn<T> = (r: UpgradeRecord) => Result<{ record: UpgradeRecord; value: T }>;
+
+export interface StoreOptions {
+  redis: RedisOptions;
+  prefix: string;
+  clock: Clock;
+  /** CAS attempts before giving up on a hot record (default 500). */
+  maxAttempts?: number;
+  /** Connection errors (ioredis reconnects by itself and queues commands meanwhile). */
+  onError?: (e: Error) => void;
+}
+
+export class UpgradeStore {
+  readonly redis: CasRedis;
+  private readonly p: string;
+  private readonly clock: Clock;
+  private readonly maxAttempts: number;
+
+  constructor(opts: StoreOptions) {
+    this.redis = new Redis({ ...opts.redis, maxRetriesPerRequest: null, lazyConnect: false }) as CasRedis;
+    this.redis.defineCommand('iubCas', { numberOfKeys: 4, lua: CAS });
+    this.redis.on('error', opts.onError ?? (() => {}));
+    this.p = opts.prefix;
+    this.clock = opts.clock;
+    this.maxAttempts = opts.maxAttempts ?? 500;
+  }
+
+  private key = (id: string) => `${this.p}:up:${id}`;
+  private lockKey = (cluster: string) => `${this.p}:lock:${cluster}`;
+  private indexKey = () => `${this.p}:ups`;
+  private activeKey = () => `${this.p}:active`;
+
+  /** Creates the record and takes the cluster lock atomically. Refused with the holder's id. */
+  async create(rec: UpgradeRecord): Promise<Result<UpgradeRecord>> {
+    const r = { ...rec, rev: 1 };
+    const lockOp = isTerminal(r.state) ? '' : 'acquire';
+    const [status, value] = await this.redis.iubCas(
+      this.key(r.id),
+      this.lockKey(r.cluster),
+      this.indexKey(),
+      this.activeKey(),
+      '',
+      '1',
+      JSON.stringify(r),
+      lockOp,
+      r.id,
+      String(Date.parse(r.createdAt) || this.clock.now()),
+    );
+    if (status === 'ok') return ok(r);
+    if (status === 'busy')
+      return err({
+        code: 'cluster_busy',
+        message: `Cluster ${r.cluster} already has an upgrade in progress: ${value}.`,
+        hint: `Follow it with \`/istio status ${value}\`; a new upgrade can start when it is done, rolled back or aborted.`,
+      });
+    return err({ code: 'id_taken', message: `Upgrade id ${r.id} is taken.` });
+  }
+
+  async get(id: string): Promise<UpgradeRecord | null> {
+    const json = await this.redis.hget(this.key(id), 'json');
+    return json ? (JSON.parse(json) as UpgradeRecord) : null;
+  }
+
+  async activeFor(cluster: string): Promise<string | null> {
+    return this.redis.get(this.lockKey(cluster));
+  }
+
+  /**
+   * Read, apply `fn`, write back only if nobody wrote in between; retried on conflict. `fn` must be
+   * pure (it may run several times). Reaching a terminal state releases the cluster lock.
+   */
+  async update<T>(id: string, fn: UpdateFn<T>): Promise<Result<{ record: UpgradeRecord; value: T }>> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const cur = await this.get(id);
+      if (!cur) return err({ code: 'upgrade_not_found', message: `There is no upgrade ${id}.` });
+      const res = fn(structuredClone(cur));
+      if (!res.ok) return res;
+      const next: UpgradeRecord = {
+        ...res.value.record,
+        rev: cur.rev + 1,
+        updatedAt: new Date(this.clock.now()).toISOString(),
+      };
+      const lockOp = isTerminal(next.state) && !isTerminal(cur.state) ? 'release' : '';
+      const [status] = await this.redis.iubCas(
+        this.key(id),
+        this.lockKey(cur.cluster),
+        this.indexKey(),
+        this.activeKey(),
+        String(cur.rev),
+        String(next.rev),
+        JSON.stringify(next),
+        lockOp,
+        id,
+        '0',
+      );
+      if (status === 'ok') return ok({ record: next, value: res.value.value });
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt)));
+    }
+    return err({
+      code: 'conflict',
+      message: `Upgrade ${id} is being changed by too many writers; try again.`,
+    });
+  }
+
+  /** The notifier stores a Slack message ts under a stable key (atomic, idempotent). */
+  async setMessage(id: string, key: string, ts: string): Promise<Result<UpgradeRecord>> {
+    const res = await this.update(id, (r) => {
+      r.messages[key] = ts;
+      return ok({ record: r, value: null });
+    });
+    return res.ok ? ok(res.value.record) : res;
+  }
+
+  async appendAudit(id: string, entry: AuditEntry): Promise<Result<UpgradeRecord>> {
+    const res = await this.update(id, (r) => {
+      r.audit.push(entry);
+      return ok({ record: r, value: null });
+    });
+    return res.ok ? ok(res.value.record) : res;
+  }
+
+  async list(
+    filter: { cluster?: string; activeOnly?: boolean; limit?: number } = {},
+  ): Promise<UpgradeRecord[]> {
+    const limit = filter.limit ?? 20;
+    const out: UpgradeRecord[] = [];
+    // Active upgrades come from their own small set; history from the time index, newest first.
+    const ids = filter.activeOnly
+      ? await this.redis.smembers(this.activeKey())
+      : await this.redis.zrevrange(this.indexKey(), 0, -1);
+    for (let i = 0; i < ids.length && out.length < limit; i += 50) {
+      const batch = ids.slice(i, i + 50);
+      const jsons = await Promise.all(batch.map((id) => this.redis.hget(this.key(id), 'json')));
+      for (const j of jsons) {
+        if (!j) continue;
+        const r = JSON.parse(j) as UpgradeRecord;
+        if (filter.cluster && r.cluster !== filter.cluster) continue;
+        if (filter.activeOnly && isTerminal(r.state)) continue;
+        if (out.length < limit) out.push(r);
+      }
+    }
+    return filter.activeOnly ? out.sort((a, b) => b.createdAt.localeCompare(a.createdAt)) : out;
+  }
+
+  /** Opaque values kept beside records (proxy-status baselines), expiring after `ttlMs` (30 days). */
+  async putBlob(
+    name: string,
+    value: string,
+    onlyIfAbsent = false,
+    ttlMs = 30 * 86_400_000,
+  ): Promise<boolean> {
+    const k = `${this.p}:blob:${name}`;
+    const res = onlyIfAbsent
+      ? await this.redis.set(k, value, 'PX', ttlMs, 'NX')
+      : await this.redis.set(k, value, 'PX', ttlMs);
+    return res === 'OK';
+  }
+
+  async getBlob(name: string): Promise<string | null> {
+    return this.redis.get(`${this.p}:blob:${name}`);
+  }
+
+  /** A short-lived per-upgrade runner token, so two jobs never act on one upgrade at once. */
+  async acquireRunner(id: string, token: string, ttlMs: number): Promise<boolean> {
+    const k = `${this.p}:runner:${id}`;
+    const res = await this.redis.set(k, token, 'PX', ttlMs, 'NX');
+    if (res === 'OK') return true;
+    return (await this.redis.get(k)) === token;
+  }
+
+  async refreshRunner(id: string, token: string, ttlMs: number): Promise<void> {
+    const k = `${this.p}:runner:${id}`;
+    await this.redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+      1,
+      k,
+      token,
+      String(ttlMs),
+    );
+  }
+
+  async releaseRunner(id: string, token: string): Promise<void> {
+    await this.redis.eval(
+      "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+      1,
+      `${this.p}:runner:${id}`,
+      token,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

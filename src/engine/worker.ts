@@ -1,0 +1,285 @@
+/**
+ * The BullMQ worker: runs the one current step job of each upgrade. A job acts only if the record
+ * says it is the current run (same `seq`, state running / rolling_back); anything else is a stale or
+ * duplicate job and is dropped after making sure the current one is queued. Steps are idempotent
+ * and checkpoint before their side effects, so a stalled job re-run after a crash converges.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Job, Worker } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import { ok } from '../domain/result.js';
+import { currentRun, type StepRun } from '../domain/upgrade/order.js';
+import type { UpgradeRecord } from '../domain/upgrade/record.js';
+import { isCodedError } from '../errors.js';
+import type { ClusterPorts } from './ports.js';
+import { type ExpiryJobData, jobIdFor, QUEUE_NAME } from './queue.js';
+import {
+  advance,
+  applyAfterCommit,
+  commit,
+  ensureScheduled,
+  isoNow,
+  notifySafely,
+  type Runtime,
+  StepFailure,
+  Superseded,
+} from './runtime.js';
+import { HANDLERS, type StepContext } from './steps/index.js';
+
+export interface WorkerOptions {
+  /** Upgrades processed at once by this process (each upgrade has one job at a time). Default 4. */
+  concurrency?: number;
+  /** BullMQ lock (default 30 s) and stalled-check interval (default 30 s); short in tests. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  maxStalledCount?: number;
+  /** How often a running step re-reads its record to notice pause/rollback/abort (default 1 s). */
+  watchMs?: number;
+  /** How often the worker makes sure every active upgrade has its job (default 60 s). */
+  reconcileMs?: number;
+}
+
+/** Wraps every port method: refuse to start once superseded; errors become StepFailure. */
+function guard(ports: ClusterPorts, signal: AbortSignal): ClusterPorts {
+  const wrap = <T extends object>(port: T): T =>
+    new Proxy(port, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        return async (...args: unknown[]) => {
+          if (signal.aborted) throw new Superseded('run superseded');
+          try {
+            return await v.apply(target, args);
+          } catch (e) {
+            if (signal.aborted) throw new Superseded('run superseded');
+            if (e instanceof StepFailure || e instanceof Superseded) throw e;
+            const code = isCodedError(e) ? e.code : 'cluster_error';
+            throw new StepFailure(code, e instanceof Error ? e.message : String(e));
+          }
+        };
+      },
+    });
+  // Only the port objects are wrapped: a registry's ports may carry plain values too (the real
+  // adapters' `name`), and a Proxy of a string throws.
+  const out = {} as Record<string, unknown>;
+  for (const [k, v] of Object.entries(ports))
+    out[k] = v !== null && (typeof v === 'object' || typeof v === 'function') ? wrap(v as object) : v;
+  return out as unknown as ClusterPorts;
+}
+
+const stillCurrent = (r: UpgradeRecord, run: StepRun) =>
+  (r.seq ?? 0) === run.seq && ['running', 'rolling_back', 'paused'].includes(r.state);
+
+async function runStep(
+  rt: Runtime,
+  run: StepRun,
+  record: UpgradeRecord,
+  token: string,
+  o: Required<WorkerOptions>,
+) {
+  const handler = HANDLERS[run.step];
+  const cluster = rt.clusters.get(record.cluster);
+  const log = rt.logger.child({ upgradeId: run.id, cluster: record.cluster, step: run.step, seq: run.seq });
+  const ac = new AbortController();
+  const watch = setInterval(() => {
+    void (async () => {
+      await rt.store.refreshRunner(run.id, token, o.lockDurationMs);
+      const r = await rt.store.get(run.id);
+      if (!r || !stillCurrent(r, run)) ac.abort();
+    })().catch((e) => log.warn({ err: e }, 'watch failed'));
+  }, o.watchMs);
+  try {
+    if (!handler || !cluster)
+      throw new StepFailure(
+        'engine_error',
+        !cluster ? `unknown cluster ${record.cluster}` : `no handler for ${run.step}`,
+      );
+    const checkpoint = async (mutate: (r: UpgradeRecord) => void) => {
+      const res = await rt.store.update(run.id, (r) => {
+        if (!stillCurrent(r, run)) return { ok: false, error: { code: 'stale_job', message: 'superseded' } };
+        mutate(r);
+        return ok({ record: r, value: null });
+      });
+      if (!res.ok) throw new Superseded(res.error.message);
+      ctx.record = res.value.record;
+      return res.value.record;
+    };
+    const ctx: StepContext = {
+      record,
+      run,
+      ports: guard(cluster, ac.signal),
+      signal: ac.signal,
+      checkpoint,
+      notify: (event) => notifySafely(rt, event),
+      store: rt.store,
+      now: () => isoNow(rt),
+      waveTimeoutMs: rt.waveTimeoutMs,
+      logger: log,
+    };
+    const wave = run.wave === undefined ? {} : { wave: run.wave };
+    if (run.step !== 'plan') {
+      await checkpoint((r) => {
+        const detail = `${run.step}${run.wave ? ` wave ${run.wave}` : ''} (run ${run.seq})`;
+        if (!r.audit.some((a) => a.action === 'step_started' && a.detail === detail))
+          r.audit.push({ at: isoNow(rt), actor: 'engine', action: 'step_started', detail });
+      });
+      await ctx.notify({
+        type: 'step_started',
+        key: `${run.id}:started:${run.seq}`,
+        record: ctx.record,
+        step: run.step,
+        ...wave,
+      });
+    }
+    log.info('step started');
+    const outcome = await handler(ctx);
+    if (ac.signal.aborted) throw new Superseded('run superseded');
+    const fresh = { nonce: rt.ids.nonce(), approvalTtlMs: rt.approvalTtlMs };
+    const done = await commit(rt, run.id, {
+      type: 'step_done',
+      step: run.step,
+      seq: run.seq,
+      at: isoNow(rt),
+      ...fresh,
+      ...(outcome.detail ? { detail: outcome.detail } : {}),
+    });
+    // "finished" goes out before the next step's job or approval request, so a thread reads in order.
+    if (done.ok && run.step !== 'plan')
+      await ctx.notify({
+        type: 'step_finished',
+        key: `${run.id}:finished:${run.seq}`,
+        record: done.value.record,
+        step: run.step,
+        ...wave,
+        ...(outcome.detail ? { detail: outcome.detail } : {}),
+      });
+    if (done.ok) await applyAfterCommit(rt, done.value.record, done.value.effects);
+    log.info({ ok: done.ok }, 'step finished');
+  } catch (e) {
+    if (e instanceof Superseded) {
+      log.info('step superseded');
+      return;
+    }
+    if (e instanceof StepFailure) {
+      log.warn({ code: e.code, cause: e.message }, 'step failed: upgrade stopped');
+      await advance(rt, run.id, {
+        type: 'step_failed',
+        step: run.step,
+        seq: run.seq,
+        at: isoNow(rt),
+        code: e.code,
+        cause: e.message,
+      });
+      return;
+    }
+    throw e; // Redis or engine trouble: BullMQ retries the (idempotent) job
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+async function processJob(rt: Runtime, job: Job, o: Required<WorkerOptions>): Promise<string> {
+  if (job.name === 'expire') {
+    const d = job.data as ExpiryJobData;
+    const res = await advance(rt, d.id, { type: 'expire', nonce: d.nonce, at: isoNow(rt) });
+    return res.ok ? 'expired' : 'not pending';
+  }
+  const run = job.data as StepRun;
+  const record = await rt.store.get(run.id);
+  if (!record) return 'no record';
+  const cur = currentRun(record);
+  if (!cur || cur.seq !== run.seq || cur.step !== run.step) {
+    await ensureScheduled(rt, record);
+    return 'stale';
+  }
+  // One token per processor call: a copy of this job re-run after a lost lock waits for this one.
+  const token = `${job.id}#${randomUUID()}`;
+  const deadline = Date.now() + o.lockDurationMs * 3;
+  while (!(await rt.store.acquireRunner(run.id, token, o.lockDurationMs))) {
+    if (Date.now() > deadline) throw new Error(`upgrade ${run.id} is busy with another job`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    await runStep(rt, run, record, token, o);
+  } finally {
+    await rt.store.releaseRunner(run.id, token);
+  }
+  return 'ran';
+}
+
+export async function startWorker(
+  rt: Runtime,
+  redis: RedisOptions,
+  prefix: string,
+  opts: WorkerOptions = {},
+) {
+  const o: Required<WorkerOptions> = {
+    concurrency: opts.concurrency ?? 4,
+    lockDurationMs: opts.lockDurationMs ?? 30_000,
+    stalledIntervalMs: opts.stalledIntervalMs ?? 30_000,
+    maxStalledCount: opts.maxStalledCount ?? 2,
+    watchMs: opts.watchMs ?? 1_000,
+    reconcileMs: opts.reconcileMs ?? 60_000,
+  };
+  const worker = new Worker(QUEUE_NAME, (job) => processJob(rt, job, o), {
+    connection: { ...redis, maxRetriesPerRequest: null },
+    prefix,
+    concurrency: o.concurrency,
+    lockDuration: o.lockDurationMs,
+    stalledInterval: o.stalledIntervalMs,
+    maxStalledCount: o.maxStalledCount,
+  });
+  worker.on('error', (e) => rt.logger.warn({ err: e }, 'worker error'));
+  const stopFor = (run: StepRun, cause: string) =>
+    advance(rt, run.id, {
+      type: 'step_failed',
+      step: run.step,
+      seq: run.seq,
+      at: isoNow(rt),
+      code: 'engine_error',
+      cause,
+    });
+  worker.on('failed', (job, e) => {
+    if (!job || job.name === 'expire') return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+    rt.logger.error({ err: e, jobId: job.id, final }, 'job failed');
+    if (final)
+      void stopFor(job.data as StepRun, `the engine could not run this step: ${e.message}`).catch((err) =>
+        rt.logger.error({ err }, 'could not stop upgrade after job failure'),
+      );
+  });
+  // Every active upgrade gets its one job; a current job BullMQ gave up on (stalled too often, or
+  // out of attempts while this process was down) stops the upgrade with the reason instead.
+  // On start, the events a crash may have swallowed between the write and the notification are sent
+  // again with their original keys (the notifier skips keys it already posted).
+  const reconcile = async (announce: boolean) => {
+    for (const r of await rt.store.list({ activeOnly: true, limit: 10_000 })) {
+      const run = currentRun(r);
+      const job = run ? await rt.queue.queue.getJob(jobIdFor(run)) : undefined;
+      if (run && job && (await job.isFailed())) await stopFor(run, `job failed: ${job.failedReason}`);
+      else await ensureScheduled(rt, r);
+      if (!announce) continue;
+      if (r.state === 'awaiting_approval' && r.approval)
+        await notifySafely(rt, {
+          type: 'approval_requested',
+          key: `${r.id}:approval:${r.approval.nonce}`,
+          record: r,
+        });
+      if (r.state === 'stopped')
+        await notifySafely(rt, { type: 'stopped', key: `${r.id}:stopped:${(r.seq ?? 1) - 1}`, record: r });
+    }
+  };
+  await worker.waitUntilReady();
+  await reconcile(true).catch((e) => rt.logger.warn({ err: e }, 'reconcile failed'));
+  const timer = setInterval(
+    () => void reconcile(false).catch((e) => rt.logger.warn({ err: e }, 'reconcile failed')),
+    o.reconcileMs,
+  );
+  return {
+    worker,
+    async close() {
+      clearInterval(timer);
+      await worker.close();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The approval message of a wave (or of the finish step) with Approve / Roll back / Pause buttons, and
+ * the same message after a decision (who decided and when). Buttons carry only ids; the record decides.
+ */
+import type { Decision, UpgradeRecord } from '../../domain/upgrade/record.js';
+import {
+  type Block,
+  clip,
+  context,
+  cutList,
+  esc,
+  mention,
+  type SlackMessage,
+  section,
+  when,
+} from './text.js';
+
+export const ACTION = { approve: 'approve', rollback: 'rollback', pause: 'pause' } as const;
+export type ActionId = (typeof ACTION)[keyof typeof ACTION];
+
+export interface ButtonRef {
+  id: string;
+  /** 0 for the finish approval. */
+  wave: number;
+  nonce: string;
+}
+
+const VALUE_RE = /^(up-[a-z0-9]{4,8})\|(\d{1,4})\|([A-Za-z0-9_-]{1,64})$/;
+
+export const encodeButton = (b: ButtonRef): string => `${b.id}|${b.wave}|${b.nonce}`;
+
+/** Parses a button value; anything else (tampered, truncated, oversized) is null. */
+export function decodeButton(value: unknown): ButtonRef | null {
+  if (typeof value !== 'string' || value.length > 100) return null;
+  const m = VALUE_RE.exec(value);
+  if (!m) return null;
+  return { id: m[1]!, wave: Number(m[2]), nonce: m[3]! };
+}
+
+export function approvalKey(_r: UpgradeRecord, wave: number | undefined): string {
+  return wave ? `approval:wave:${wave}` : 'approval:finish';
+}
+
+function what(r: UpgradeRecord, wave: number | undefined): string {
+  if (!wave) {
+    return `:raised_hand: *Every wave of ${r.id} runs on \`${esc(r.to.revision)}\`.* Approving moves the revision tags, waits the grace period and uninstalls \`${esc(r.from.revision)}\`.`;
+  }
+  const w = r.waves.find((x) => x.index === wave);
+  const ns = cutList(
+    (w?.namespaces ?? []).map((n) => `\`${esc(n)}\``),
+    { maxChars: 2000, more: (n) => `+${n} more (\`/istio status ${r.id}\`)` },
+  ).text.replace(/\n/g, ', ');
+  return `:raised_hand: *Wave ${wave} of ${r.waves.length} of ${r.id} is ready* on \`${esc(r.cluster)}\`: ${ns}\nApproving points these namespaces at \`${esc(r.to.revision)}\` and restarts their workloads.`;
+}
+
+export function approvalMessage(r: UpgradeRecord, fourEyes = true): SlackMessage {
+  const a = r.approval;
+  const wave = a?.wave;
+  const ref = encodeButton({ id: r.id, wave: wave ?? 0, nonce: a?.nonce ?? 'none' });
+  const label = wave ? `Approve wave ${wave}` : 'Approve finish';
+  const blocks: Block[] = [
+    section(what(r, wave)),
+    context(
+      `Requested by ${mention(r.requester)}${fourEyes ? ' · someone else must approve (four eyes)' : ''}${a ? ` · expires ${when(a.expiresAt)}` : ''}`,
+    ),
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION.approve,
+          style: 'primary',
+          text: { type: 'plain_text', text: label },
+          value: ref,
+          confirm: {
+            title: { type: 'plain_text', text: clip(label, 100) },
+            text: {
+              type: 'mrkdwn',
+              text: clip(
+                wave
+                  ? `Move wave ${wave} of ${r.id} to \`${r.to.revision}\` now?`
+                  : `Finish ${r.id} and uninstall \`${r.from.revision}\`?`,
+                300,
+              ),
+            },
+            confirm: { type: 'plain_text', text: 'Approve' },
+            deny: { type: 'plain_text', text: 'Not yet' },
+          },
+        },
+        {
+          type: 'button',
+          action_id: ACTION.rollback,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Roll back' },
+          value: ref,
+          confirm: {
+            title: { type: 'plain_text', text: `Roll back ${r.id}?` },
+            text: {
+              type: 'mrkdwn',
+              text: clip(
+                `Undo every wave done so far and move the gateways back to \`${r.from.revision}\`.`,
+                300,
+              ),
+            },
+            confirm: { type: 'plain_text', text: 'Roll back' },
+            deny: { type: 'plain_text', text: 'Cancel' },
+            style: 'danger',
+          },
+        },
+        { type: 'button', action_id: ACTION.pause, text: { type: 'plain_text', text: 'Pause' }, value: ref },
+      ],
+    },
+  ];
+  return {
+    text: `${r.id}: ${wave ? `wave ${wave} waits for approval` : 'finish waits for approval'}`,
+    blocks,
+  };
+}
+
+const OUTCOME: Record<Decision['outcome'], string> = {
+  approved: ':white_check_mark: approved',
+  rolled_back: ':rewind: rolled back',
+  paused: ':double_vertical_bar: paused',
+  expired: ':hourglass: expired',
+};
+
+/** The decision taken on the approval for `wave` (0/undefined = finish), latest first. */
+export function decisionFor(r: UpgradeRecord, wave: number | undefined): Decision | undefined {
+  const step = wave ? 'await_wave_approval' : 'await_finish_approval';
+  return [...r.decisions].reverse().find((d) => d.step === step && (d.wave ?? 0) === (wave ?? 0));
+}
+
+export function decisionText(r: UpgradeRecord, d: Decision): string {
+  const subject = d.wave ? `Wave ${d.wave}` : 'Finish';
+  return `${subject} of ${r.id} ${OUTCOME[d.outcome]} by ${mention(d.by)} ${when(d.at)}`;
+}
+
+/** The approval message after the decision: no buttons, who decided and when. */
+export function decidedMessage(r: UpgradeRecord, d: Decision): SlackMessage {
+  const text = decisionText(r, d);
+  return { text: text.replace(/<!date\^\d+\^[^|]+\|([^>]+)>/g, '$1'), blocks: [section(text)] };
+}

@@ -1,0 +1,94 @@
+/**
+ * The parent message of an upgrade's thread: the plan (from → to, strategy, waves and their
+ * namespaces, requester, cluster), updated in place with the live state and the running wave's
+ * progress. Pure; stays within Block Kit limits whatever the number of waves and namespaces.
+ */
+import type { UpgradeRecord, Wave } from '../../domain/upgrade/record.js';
+import { STATE_LABEL, stepLabel, WAVE_ICON } from './labels.js';
+import {
+  type Block,
+  clip,
+  context,
+  cutList,
+  esc,
+  fields,
+  header,
+  LIMITS,
+  mention,
+  type SlackMessage,
+  section,
+  when,
+} from './text.js';
+
+const NS_PER_WAVE_CHARS = 400;
+
+export function waveLine(r: UpgradeRecord, w: Wave): string {
+  const ns = cutList(
+    w.namespaces.map((n) => `\`${esc(n)}\``),
+    { maxChars: NS_PER_WAVE_CHARS, more: (n) => `+${n} more` },
+  ).text.replace(/\n/g, ', ');
+  let line = `${WAVE_ICON[w.status]} *Wave ${w.index}* (${w.namespaces.length} ns): ${ns}`;
+  if (w.progress && (w.status === 'running' || r.currentWave === w.index)) {
+    const p = w.progress;
+    line += `\n      workloads restarted *${p.restarted}/${p.total}*, ready *${p.ready}/${p.total}*`;
+  }
+  if (w.approvedBy) line += ` — approved by ${mention(w.approvedBy)}`;
+  if (w.diff) line += ` — ${w.diff.moved} moved, ${w.diff.partial} partial, ${w.diff.notSynced} not synced`;
+  return line;
+}
+
+function title(r: UpgradeRecord): string {
+  const verb = r.move === 'downgrade' ? 'downgrade' : 'upgrade';
+  return `Istio ${verb} ${r.id}: ${r.from.version} → ${r.to.version}${r.dryRun ? ' (dry run)' : ''}`;
+}
+
+export function strategyText(r: UpgradeRecord): string {
+  if (r.strategy === 'tags' && r.tags) return `tags (\`${esc(r.tags.stable)}\` / \`${esc(r.tags.canary)}\`)`;
+  return r.strategy === 'tags' ? 'tags' : 'labels (`istio.io/rev`)';
+}
+
+export function stoppedText(r: UpgradeRecord): string | undefined {
+  if (r.state !== 'stopped' || !r.stopped) return undefined;
+  const s = r.stopped;
+  return clip(
+    `:x: *Stopped at ${stepLabel(s.step, r)}* (\`${esc(s.code)}\`, ${when(s.at)})\n>${esc(s.cause).replace(/\n/g, '\n>')}\n` +
+      `What now: \`/istio retry ${r.id}\` · \`/istio rollback ${r.id} <reason>\` · \`/istio abort ${r.id}\``,
+    LIMITS.sectionText,
+  );
+}
+
+/** The parent message: plan plus live state. */
+export function planMessage(r: UpgradeRecord): SlackMessage {
+  const waves = cutList(
+    r.waves.map((w) => waveLine(r, w)),
+    { maxChars: LIMITS.sectionText - 20, more: (n) => `…and ${n} more waves: \`/istio status ${r.id}\`` },
+  );
+  const blocks: Block[] = [
+    header(title(r)),
+    fields([
+      ['Cluster', `\`${esc(r.cluster)}\``],
+      ['Revisions', `\`${esc(r.from.revision)}\` → \`${esc(r.to.revision)}\``],
+      ['Strategy', strategyText(r)],
+      ['Requested by', mention(r.requester)],
+      ['State', STATE_LABEL[r.state]],
+      ['Step', stepLabel(r.step, r)],
+    ]),
+    section(`*Waves*\n${waves.text || '_none_'}`),
+  ];
+  const stopped = stoppedText(r);
+  if (stopped) blocks.push(section(stopped));
+  if (r.rollback) {
+    blocks.push(
+      section(
+        `:rewind: Rollback requested by ${mention(r.rollback.by)} ${when(r.rollback.at)}: ${esc(clip(r.rollback.reason, 500))}`,
+      ),
+    );
+  }
+  blocks.push(
+    context(
+      `\`/istio status ${r.id}\` · \`/istio pause ${r.id}\` · \`/istio rollback ${r.id} <reason>\` · updated ${when(r.updatedAt)}`,
+    ),
+  );
+  const text = `${title(r)} on ${r.cluster}: ${STATE_LABEL[r.state].replace(/^:[a-z_]+: /, '')}`;
+  return { text: clip(text, LIMITS.messageText), blocks };
+}

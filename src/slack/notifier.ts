@@ -1,0 +1,186 @@
+/**
+ * The Slack side of the engine's Notifier port. One thread per upgrade: a parent message (the plan,
+ * updated in place with state and progress), a reply per step, an approval message per wave (replaced
+ * by the decision), the proxy-status diff of each wave.
+ *
+ * Order: events of one upgrade are handled one after the other (a promise chain per upgrade id), so the
+ * thread reads in the order the engine emitted, even when Slack answers 429 and the WebClient waits
+ * and retries. Deduplication: an event whose `key` was already posted is skipped (a step re-run after a
+ * crash). Progress events (one key per wave: they update the parent in place) are not deduplicated but
+ * coalesced: only the newest one queued for an upgrade updates the parent.
+ * See docs/adr/0006-slack-notifier-ordering.md.
+ */
+import type { webApi } from '@slack/bolt';
+import type { ProxyDiff } from '../domain/proxystatus/model.js';
+import type { UpgradeRecord } from '../domain/upgrade/record.js';
+import type { Notifier, UpgradeEvent } from '../engine/ports.js';
+import type { Logger } from '../log.js';
+import { approvalKey, approvalMessage, decidedMessage } from './blocks/approval.js';
+import { diffMessage } from './blocks/diff.js';
+import { planMessage } from './blocks/plan.js';
+import type { SlackMessage } from './blocks/text.js';
+import {
+  stateChangedMessage,
+  stepFinishedMessage,
+  stepStartedMessage,
+  stoppedMessage,
+  warningMessage,
+} from './blocks/thread.js';
+import type { NotifierStore } from './store.js';
+
+export interface SlackNotifierOptions {
+  client: webApi.WebClient;
+  store: NotifierStore;
+  logger: Logger;
+  /** Shown on approval messages (policy.fourEyes). */
+  fourEyes?: boolean;
+  /** Writes a message ts into `record.messages` (the engine's `setMessage`), so every process sees it. */
+  setMessage?: (id: string, key: string, ts: string) => Promise<unknown>;
+}
+
+export interface SlackNotifier extends Notifier {
+  /** Resolves when every event handed over so far has been handled (tests, graceful shutdown). */
+  idle(): Promise<void>;
+}
+
+/** The thread of an upgrade (its parent message ts), if it was posted. */
+export async function threadOf(r: UpgradeRecord, store: NotifierStore): Promise<string | undefined> {
+  return r.threadTs ?? tsOf(r, 'parent', store);
+}
+
+/** A message ts the notifier stored: in the record when the engine keeps it, else in the store. */
+export async function tsOf(r: UpgradeRecord, key: string, store: NotifierStore): Promise<string | undefined> {
+  return r.messages?.[key] ?? (await store.getTs(r.id, key));
+}
+
+export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
+  const { client, store, logger } = opts;
+  const chains = new Map<string, Promise<void>>();
+  const newestProgress = new Map<string, number>();
+  let progressCounter = 0;
+
+  async function saveTs(r: UpgradeRecord, key: string, ts: string): Promise<void> {
+    await store.setTs(r.id, key, ts);
+    if (opts.setMessage) await opts.setMessage(r.id, key, ts);
+  }
+
+  /** Replaces an approval message whose approval was decided (approved, paused, rolled back, expired). */
+  async function replaceApproval(r: UpgradeRecord): Promise<void> {
+    const d = r.decisions.at(-1);
+    if (!d) return;
+    const wave = d.wave ?? (d.step === 'await_wave_approval' ? r.currentWave : undefined);
+    const ts = await tsOf(r, approvalKey(r, wave), store);
+    if (ts)
+      await client.chat.update({
+        channel: r.channel,
+        ts,
+        ...decidedMessage(r, { ...d, ...(wave ? { wave } : {}) }),
+      });
+  }
+
+  async function ensureParent(r: UpgradeRecord): Promise<{ ts: string; created: boolean }> {
+    const known = await threadOf(r, store);
+    if (known) return { ts: known, created: false };
+    const res = await client.chat.postMessage({ channel: r.channel, ...planMessage(r) });
+    const ts = res.ts!;
+    await saveTs(r, 'parent', ts);
+    return { ts, created: true };
+  }
+
+  async function updateParent(r: UpgradeRecord): Promise<void> {
+    const { ts, created } = await ensureParent(r);
+    if (!created) await client.chat.update({ channel: r.channel, ts, ...planMessage(r) });
+  }
+
+  async function reply(r: UpgradeRecord, msg: SlackMessage): Promise<string> {
+    const { ts } = await ensureParent(r);
+    const res = await client.chat.postMessage({ channel: r.channel, thread_ts: ts, ...msg });
+    return res.ts!;
+  }
+
+  function withProgress(r: UpgradeRecord, wave: number, p: { total: number; ready: number }): UpgradeRecord {
+    return {
+      ...r,
+      waves: r.waves.map((w) =>
+        w.index === wave
+          ? {
+              ...w,
+              progress: { total: p.total, ready: p.ready, restarted: w.progress?.restarted ?? p.total },
+            }
+          : w,
+      ),
+    };
+  }
+
+  async function handle(e: UpgradeEvent, progressSeq: number): Promise<void> {
+    const r = e.record;
+    if (e.type === 'wave_progress') {
+      // One key per wave (the message updated in place), so never deduplicated; only the newest runs.
+      if (newestProgress.get(r.id) === progressSeq) await updateParent(withProgress(r, e.wave, e.progress));
+      return;
+    }
+    if (await store.seen(r.id, e.key)) return;
+    switch (e.type) {
+      case 'planned':
+        if ((await ensureParent(r)).created === false) await updateParent(r);
+        break;
+      case 'step_started':
+        await reply(r, stepStartedMessage(r, e.step, e.wave));
+        await updateParent(r);
+        break;
+      case 'step_finished':
+        await reply(r, stepFinishedMessage(r, e.step, e.wave, e.detail));
+        await updateParent(r);
+        break;
+      case 'approval_requested': {
+        const ts = await reply(r, approvalMessage(r, opts.fourEyes ?? true));
+        await saveTs(r, approvalKey(r, r.approval?.wave), ts);
+        await updateParent(r);
+        break;
+      }
+      case 'approval_decided':
+        await replaceApproval(r);
+        await updateParent(r);
+        break;
+      case 'wave_diff':
+        await store.saveDiff(r.id, e.wave, e.diff as ProxyDiff);
+        await reply(r, diffMessage(r, e.wave, e.diff as ProxyDiff));
+        await updateParent(r);
+        break;
+      case 'warning':
+        await reply(r, warningMessage(r, e.message));
+        break;
+      case 'stopped':
+        await reply(r, stoppedMessage(r));
+        await updateParent(r);
+        break;
+      case 'state_changed':
+        if (r.decisions.at(-1)?.outcome !== 'approved' && !r.approval) await replaceApproval(r);
+        await reply(r, stateChangedMessage(r, e.by, e.reason));
+        await updateParent(r);
+        break;
+    }
+    await store.markSeen(r.id, e.key);
+  }
+
+  return {
+    notify(event) {
+      const id = event.record.id;
+      const seq = ++progressCounter;
+      if (event.type === 'wave_progress') newestProgress.set(id, seq);
+      const prev = chains.get(id) ?? Promise.resolve();
+      const run = prev.then(() => handle(event, seq));
+      const tail = run.catch((err: unknown) => {
+        logger.error({ err, upgradeId: id, event: event.type, key: event.key }, 'posting to Slack failed');
+      });
+      chains.set(id, tail);
+      void tail.then(() => {
+        if (chains.get(id) === tail) chains.delete(id);
+      });
+      return run;
+    },
+    async idle() {
+      while (chains.size > 0) await Promise.all([...chains.values()]);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * What the notifier remembers outside the engine's record: the ts of each message it owns (parent,
+ * approval per wave), the event keys it already posted (so a step re-run after a crash does not post
+ * twice), and each wave's full proxy-status diff (for `/istio status ID --details`).
+ */
+import type { ProxyDiff } from '../domain/proxystatus/model.js';
+
+export interface NotifierStore {
+  getTs(upgradeId: string, key: string): Promise<string | undefined>;
+  setTs(upgradeId: string, key: string, ts: string): Promise<void>;
+  /** true when `eventKey` was already posted. */
+  seen(upgradeId: string, eventKey: string): Promise<boolean>;
+  markSeen(upgradeId: string, eventKey: string): Promise<void>;
+  saveDiff(upgradeId: string, wave: number, diff: ProxyDiff): Promise<void>;
+  /** The saved diffs by wave number. */
+  diffs(upgradeId: string): Promise<Map<number, ProxyDiff>>;
+}
+
+/** In-process store: tests, and a single process that may lose dedup state on restart. */
+export function createMemoryStore(): NotifierStore {
+  const ts = new Map<string, string>();
+  const seen = new Set<string>();
+  const diffs = new Map<string, Map<number, ProxyDiff>>();
+  return {
+    getTs: async (id, key) => ts.get(`${id}\u0000${key}`),
+    setTs: async (id, key, value) => void ts.set(`${id}\u0000${key}`, value),
+    seen: async (id, key) => seen.has(`${id}\u0000${key}`),
+    markSeen: async (id, key) => void seen.add(`${id}\u0000${key}`),
+    saveDiff: async (id, wave, diff) => {
+      const m = diffs.get(id) ?? new Map<number, ProxyDiff>();
+      m.set(wave, diff);
+      diffs.set(id, m);
+    },
+    diffs: async (id) => new Map(diffs.get(id) ?? []),
+  };
+}

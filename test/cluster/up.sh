@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Boots the e2e test cluster: etcd + kube-apiserver (RBAC on) + controller-manager + scheduler
+# via kwokctl's binary runtime, two fake KWOK nodes, and the injection webhook STAND-IN
+# (test/support/injector-standin*.ts). Builds the binaries first (cached: seconds).
+# Idempotent: a healthy running cluster is left as it is. Stop it with test/cluster/down.sh.
+# Exit codes: 3 Go missing, 4 node_modules missing, 1 anything else.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=common.sh
+. "$HERE/common.sh"
+
+KUBECONFIG_PATH="$CLUSTER_STATE/kubeconfig"
+export KWOK_WORKDIR="$CLUSTER_STATE/kwok"
+
+bash "$HERE/build.sh" >&2
+K8S="$(k8s_dir)"
+KWOK="$(kwok_dir)"
+KUBECTL="$K8S/kubectl"
+TSX_LOADER="$REPO/node_modules/tsx/dist/loader.mjs"
+[ -f "$TSX_LOADER" ] || die "node_modules is missing (no $TSX_LOADER): run 'npm ci' first" 4
+command -v node >/dev/null 2>&1 || die "node is not on PATH" 4
+
+healthy() {
+  [ -f "$KUBECONFIG_PATH" ] && [ -f "$CLUSTER_STATE/injector-standin.pid" ] &&
+    kill -0 "$(cat "$CLUSTER_STATE/injector-standin.pid")" 2>/dev/null &&
+    timeout 10 "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" get --raw /readyz >/dev/null 2>&1
+}
+
+print_usage() {
+  cat <<EOF
+
+Cluster '$CLUSTER_NAME' is up (Kubernetes $K8S_VERSION, 2 KWOK nodes, injector stand-in).
+  export KUBECONFIG=$KUBECONFIG_PATH
+  $KUBECTL get nodes
+istioctl (real; 'ps'/'proxy-status' answered by the stand-in):
+EOF
+  local v
+  for v in $(istio_versions); do echo "  $v: $CLUSTER_STATE/bin/istioctl-$v"; done
+  echo "Everything as shell variables: bash test/cluster/env.sh   Stop: npm run cluster:down"
+}
+
+if healthy; then
+  log "cluster already up"
+  print_usage
+  exit 0
+fi
+if [ -d "$CLUSTER_STATE" ]; then
+  log "stale cluster state found: cleaning it first"
+  bash "$HERE/down.sh" >&2
+fi
+mkdir -p "$CLUSTER_STATE/bin"
+
+# All addresses stay on loopback: components bind 127.0.0.1, fake pod IPs are 127.128.x.x, node
+# IPs 127.0.0.1 and Service IPs 127.96.x.x, so nothing (a webhook called by Service, a
+# port-forward to a "kubelet") can leave the machine. Nodes report kubelet v1.33.x like real ones.
+printf '%s\n' 'kind: KwokctlConfiguration' 'apiVersion: config.kwok.x-k8s.io/v1alpha1' 'options:' \
+  '  bindAddress: 127.0.0.1' >"$CLUSTER_STATE/kwokctl.yaml"
+log "creating cluster $CLUSTER_NAME (kwokctl, binary runtime) in $CLUSTER_STATE"
+start=$(date +%s)
+if ! "$KWOK/kwokctl" -c "$CLUSTER_STATE/kwokctl.yaml" create cluster --name "$CLUSTER_NAME" --runtime binary \
+  --kubeconfig "$KUBECONFIG_PATH" \
+  --etcd-binary "$(etcd_dir)/etcd" \
+  --kube-apiserver-binary "$K8S/kube-apiserver" \
+  --kube-controller-manager-binary "$K8S/kube-controller-manager" \
+  --kube-scheduler-binary "$K8S/kube-scheduler" \
+  --kwok-controller-binary "$KWOK/kwok" \
+  --kube-authorization=true \
+  --extra-args "kube-apiserver=service-cluster-ip-range=127.96.0.0/16" \
+  --extra-args "kube-controller-manager=service-cluster-ip-range=127.96.0.0/16" \
+  --extra-args "kwok-controller=node-ip=127.0.0.1" \
+  --wait 120s >"$CLUSTER_STATE/kwokctl-create.log" 2>&1; then
+  tail -n 30 "$CLUSTER_STATE/kwokctl-create.log" >&2
+  die "kwokctl create cluster failed; log: $CLUSTER_STATE/kwokctl-create.log"
+fi
+"$KWOK/kwokctl" -c "$CLUSTER_STATE/kwokctl.yaml" scale node --name "$CLUSTER_NAME" --replicas 2 \
+  --param '.podCIDR="127.128.0.0/24"' --param ".nodeInfo.kubeletVersion=\"$K8S_VERSION\"" \
+  >>"$CLUSTER_STATE/kwokctl-create.log" 2>&1 ||
+  die "kwokctl scale node failed; log: $CLUSTER_STATE/kwokctl-create.log"
+kc() { timeout 60 "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
+kc wait --for=condition=Ready node --all --timeout=60s >&2
+
+log "starting the injector stand-in"
+rm -f "$CLUSTER_STATE/injector-standin.port"
+(cd "$REPO" && exec nohup node --import "$TSX_LOADER" test/support/injector-standin-main.ts \
+  --kubeconfig "$KUBECONFIG_PATH" --state-dir "$CLUSTER_STATE" \
+  >>"$CLUSTER_STATE/injector-standin.log" 2>&1 </dev/null) &
+echo $! >"$CLUSTER_STATE/injector-standin.pid"
+for _ in $(seq 1 100); do
+  [ -s "$CLUSTER_STATE/injector-standin.port" ] && break
+  kill -0 "$(cat "$CLUSTER_STATE/injector-standin.pid")" 2>/dev/null ||
+    die "injector stand-in exited; log: $CLUSTER_STATE/injector-standin.log"
+  sleep 0.2
+done
+[ -s "$CLUSTER_STATE/injector-standin.port" ] || die "injector stand-in did not start in 20s"
+
+# istioctl wrappers: the real binary, except `ps`/`proxy-status`, answered by the stand-in.
+for v in $(istio_versions); do
+  w="$CLUSTER_STATE/bin/istioctl-$v"
+  cat >"$w" <<EOF
+#!/usr/bin/env bash
+# istioctl $v for the e2e cluster: the real binary, but 'proxy-status'/'ps' runs the STAND-IN
+# test/support/proxy-status-standin-main.ts (no istiod/Envoy runs on KWOK's fake pods).
+REAL='$(istioctl_dir "$v")/istioctl'
+skip=0
+for a in "\$@"; do
+  if [ \$skip = 1 ]; then skip=0; continue; fi
+  case "\$a" in
+    --kubeconfig|-c|--context|-i|--istioNamespace|-n|--namespace) skip=1 ;;
+    -*) ;;
+    ps|proxy-status) exec node --import '$TSX_LOADER' '$REPO/test/support/proxy-status-standin-main.ts' --istioctl-version '$v' -- "\$@" ;;
+    *) break ;;
+  esac
+done
+exec "\$REAL" "\$@"
+EOF
+  chmod +x "$w"
+done
+
+cat >"$CLUSTER_STATE/cluster.env" <<EOF
+KUBECONFIG=$KUBECONFIG_PATH
+KUBECTL=$KUBECTL
+CLUSTER_NAME=$CLUSTER_NAME
+K8S_VERSION=$K8S_VERSION
+INJECTOR_STANDIN_PORT=$(cat "$CLUSTER_STATE/injector-standin.port")
+EOF
+log "cluster up in $(($(date +%s) - start))s"
+print_usage

@@ -1,0 +1,117 @@
+// Scenario 3 (issue 6), end to end: rollback from an incident channel in the middle of wave 2.
+// Labels strategy, 3 namespaces in 2 waves and an injected gateway; wave 1 done, wave 2 approved and
+// restarting when on-call types `/istio rollback ID <reason>` in the incident channel. Afterwards
+// every namespace and pod is back on the old revision, the gateway too, and the canary is uninstalled.
+// Slack emulator → Bolt → REAL engine → REAL cluster adapters and istioctl (1.25.3 → 1.31-dev).
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  approvalMessage,
+  approve,
+  CH,
+  createApps,
+  createGateway,
+  diffMessage,
+  dumpThread,
+  expectPodsOn,
+  expectUninstalled,
+  installRevision,
+  istiods,
+  LONG,
+  nsRev,
+  parentMessage,
+  record,
+  requestUpgrade,
+  resetMesh,
+  type Scenario,
+  secs,
+  startScenario,
+  tags,
+  threadOf,
+  USERS,
+  versions,
+  waitForState,
+} from './support-scenarios.js';
+
+const cluster = inject('cluster');
+// after wave 2's namespaces were relabelled: its workloads are being restarted / rolled out
+const WAVE_STEPS = ['restart_workloads', 'wait_rollouts', 'verify_sidecars'];
+
+describe.skipIf(!cluster.available)('scenario 3: rollback from an incident channel during wave 2', () => {
+  const { OLD, NEW, R_OLD, R_NEW } = cluster.available ? versions() : ({} as ReturnType<typeof versions>);
+  const NS = ['sc3-a', 'sc3-b', 'sc3-c'];
+  const GW = 'sc3-gw';
+  let s: Scenario;
+  const t0 = Date.now();
+
+  beforeAll(async () => {
+    await resetMesh();
+    await installRevision(OLD, R_OLD);
+    await createApps(NS, { 'istio.io/rev': R_OLD }, ['web', 'api']);
+    await createGateway(GW, R_OLD);
+    await expectPodsOn(NS, R_OLD, OLD, 2);
+    await expectPodsOn([GW], R_OLD, OLD);
+    s = await startScenario();
+    console.log(`[scenario 3] mesh ready in ${secs(t0)} s`);
+  }, 600_000);
+  afterAll(async () => {
+    await s?.close();
+    // files run in any order on one cluster: leave an empty mesh, as a fresh cluster has
+    if (cluster.available) await resetMesh();
+    console.log(`[scenario 3] total ${secs(t0)} s`);
+  });
+
+  it('rolls everything back to the old revision, gateways too, canary uninstalled', LONG, async () => {
+    const id = await requestUpgrade(s, `upgrade ${NEW} --waves "sc3-a;sc3-b,sc3-c"`);
+    await approvalMessage(s, id, 'wave 1');
+    // the gateways step moved the injected gateway to the canary before the waves
+    await expectPodsOn([GW], R_NEW, NEW);
+    await approve(s, id, 'wave 1');
+    await diffMessage(s, id, 1);
+    await approvalMessage(s, id, 'wave 2');
+    await expectPodsOn(['sc3-a'], R_NEW, NEW, 2);
+
+    // wave 2 approved; roll back from the incident channel while its steps run
+    await approve(s, id, 'wave 2');
+    const mid = await waitForState(
+      s,
+      id,
+      (r) => r.currentWave === 2 && WAVE_STEPS.includes(r.step),
+      120_000,
+      20,
+    );
+    expect([await nsRev('sc3-b'), await nsRev('sc3-c')]).toEqual([R_NEW, R_NEW]);
+    const reason = 'INC-42 5xx in sc3-b after the canary';
+    const res = await s.emu.command({
+      user: USERS.dave,
+      channel: CH.incident,
+      text: `rollback ${id} ${reason}`,
+    });
+    expect(res.status).toBe(200);
+    console.log(`[scenario 3] rollback asked at ${mid.state}/${mid.step}#${mid.currentWave}`);
+
+    const end = await waitForState(s, id, (r) => r.state === 'rolled_back', 300_000).catch(async (e) => {
+      console.log(dumpThread(s, await record(s, id)));
+      throw e;
+    });
+    await s.bot.notifier.idle();
+
+    // cluster: every namespace and pod back on the old revision, the gateway too, the canary gone
+    for (const ns of NS) expect(await nsRev(ns)).toBe(R_OLD);
+    await expectPodsOn(NS, R_OLD, OLD, 2);
+    await expectPodsOn([GW], R_OLD, OLD);
+    await expectUninstalled(R_NEW);
+    expect(await istiods()).toEqual([`istiod-${R_OLD}`]);
+    console.log(`[scenario 3] tags after the rollback: ${JSON.stringify(await tags(OLD))}`);
+
+    // Slack: the rollback posted in the incident channel and in the thread, parent shows it
+    const incident = s.emu.state.messages.filter((m) => m.channel === CH.incident);
+    expect(incident.some((m) => m.text.includes(`Rollback of ${id} requested by ${USERS.dave}`))).toBe(true);
+    const thread = threadOf(s, end).map((m) => m.text);
+    expect(thread.some((t) => t.includes(`Rollback of ${id} requested by ${USERS.dave}: ${reason}`))).toBe(
+      true,
+    );
+    expect(parentMessage(s, end)!.text).toContain('rolled back');
+    expect(end.audit.some((a) => a.actor === USERS.dave)).toBe(true);
+    expect(s.emu.state.calls.filter((c) => !c.ok)).toEqual([]);
+  });
+});

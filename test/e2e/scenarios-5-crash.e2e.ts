@@ -1,0 +1,178 @@
+// Scenario 5 (issue 6), end to end: the worker is a separate process (test/support/e2e-worker-entry.ts,
+// the REAL cluster registry and engine) and is killed with SIGKILL during wave 1's restarts; a new
+// worker process takes over. The upgrade completes, and no workload's pod template got two different
+// restartedAt stamps in a wave: each Deployment has exactly one `kubectl.kubernetes.io/restartedAt`
+// (the wave's), two ReplicaSets (the original and the restart) and revision 2.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kubeconfigPath, REPO_ROOT, waitFor } from '../support/cluster-harness.js';
+import {
+  adminContext,
+  api,
+  approve,
+  createApps,
+  diffMessage,
+  dumpThread,
+  expectPodsOn,
+  expectUninstalled,
+  installRevision,
+  LONG,
+  parentMessage,
+  record,
+  requestUpgrade,
+  resetMesh,
+  type Scenario,
+  secs,
+  startScenario,
+  versions,
+  waitForState,
+} from './support-scenarios.js';
+
+const cluster = inject('cluster');
+const children = new Set<ChildProcess>();
+const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+
+function spawnWorker(s: Scenario, warm: boolean) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/e2e-worker-entry.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      IUB_PREFIX: s.prefix,
+      IUB_KUBECONFIG: kubeconfigPath(),
+      IUB_CONTEXT: adminContext(),
+      IUB_SLACK_API_URL: s.emu.apiUrl,
+      IUB_SLACK_TOKEN: s.emu.state.botToken,
+      // one restart patch at a time: the kill can land between two Deployments' patches
+      IUB_CONCURRENCY: '1',
+      ...(warm ? { IUB_WAIT_FOR_GO: '1' } : {}),
+    },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  const said = (word: string) =>
+    new Promise<ChildProcess>((resolve, reject) => {
+      child.stdout?.on('data', (b: Buffer) => {
+        if (b.toString().includes(word)) resolve(child);
+      });
+      child.on('exit', (code, sig) => reject(new Error(`worker exited (${code ?? sig})`)));
+    });
+  const loaded = warm ? said('loaded') : Promise.resolve(child);
+  const ready = said('ready');
+  ready.catch(() => undefined);
+  return { child, loaded, ready, go: () => child.stdin?.write('go\n') };
+}
+
+interface Stamps {
+  name: string;
+  restartedAt: string | undefined;
+  revision: string | undefined;
+  replicaSets: number;
+  rsStamps: (string | undefined)[];
+}
+
+async function stamps(namespace: string): Promise<Stamps[]> {
+  const { apps } = api();
+  const ds = await apps.listNamespacedDeployment({ namespace });
+  const rs = await apps.listNamespacedReplicaSet({ namespace });
+  return ds.items
+    .map((d) => {
+      const mine = rs.items.filter((x) =>
+        x.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid),
+      );
+      return {
+        name: d.metadata!.name!,
+        restartedAt: d.spec?.template.metadata?.annotations?.[RESTARTED_AT],
+        revision: d.metadata?.annotations?.['deployment.kubernetes.io/revision'],
+        replicaSets: mine.length,
+        rsStamps: mine.map((x) => x.spec?.template?.metadata?.annotations?.[RESTARTED_AT]).sort(),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+describe.skipIf(!cluster.available)('scenario 5: worker killed during wave 1, replaced', () => {
+  const { OLD, NEW, R_OLD, R_NEW } = cluster.available ? versions() : ({} as ReturnType<typeof versions>);
+  const APPS = ['web', 'api', 'cart', 'search', 'auth', 'mail'];
+  let s: Scenario;
+  const t0 = Date.now();
+
+  beforeAll(async () => {
+    await resetMesh();
+    await installRevision(OLD, R_OLD);
+    await createApps(['sc5-a'], { 'istio.io/rev': R_OLD }, APPS);
+    await createApps(['sc5-b'], { 'istio.io/rev': R_OLD });
+    await expectPodsOn(['sc5-a'], R_OLD, OLD, APPS.length);
+    s = await startScenario({ worker: false });
+    console.log(`[scenario 5] mesh ready in ${secs(t0)} s`);
+  }, 600_000);
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await s?.close();
+    // files run in any order on one cluster: leave an empty mesh, as a fresh cluster has
+    if (cluster.available) await resetMesh();
+    console.log(`[scenario 5] total ${secs(t0)} s`);
+  });
+
+  it('completes the upgrade with every workload restarted once per wave', LONG, async () => {
+    const first = spawnWorker(s, false);
+    const spare = spawnWorker(s, true);
+    await first.ready;
+    await spare.loaded;
+    const id = await requestUpgrade(s, `upgrade ${NEW} --waves "sc5-a;sc5-b"`);
+    await approve(s, id, 'wave 1');
+    // Kill the worker as soon as the restarts have begun on the cluster: the first Deployment of
+    // the wave carries the wave's stamp (or, if the patches all landed between two polls, while
+    // the rollouts are awaited).
+    const at = await waitForState(
+      s,
+      id,
+      (r) => r.currentWave === 1 && (r.step === 'restart_workloads' || r.step === 'wait_rollouts'),
+      180_000,
+      5,
+    );
+    await waitFor(
+      'the first restart stamp on the cluster',
+      async () => (await stamps('sc5-a')).some((d) => d.restartedAt !== undefined),
+      60_000,
+      2,
+    );
+    const atKill = await record(s, id);
+    first.child.kill('SIGKILL');
+    const killedAt = `${atKill.state}/${atKill.step}#${atKill.currentWave} (first seen at ${at.step})`;
+    const before = await stamps('sc5-a');
+    console.log(
+      `[scenario 5] SIGKILL at ${killedAt}; Deployments stamped right after the kill: ${before.filter((x) => x.restartedAt).length}/${APPS.length}`,
+    );
+    expect(['restart_workloads', 'wait_rollouts']).toContain(atKill.step);
+    spare.go();
+    await spare.ready;
+
+    await diffMessage(s, id, 1);
+    await approve(s, id, 'wave 2');
+    await approve(s, id, 'finish');
+    const end = await waitForState(s, id, (r) => r.state === 'done').catch(async (e) => {
+      console.log(dumpThread(s, await record(s, id)));
+      throw e;
+    });
+    await s.bot.notifier.idle();
+    await expectUninstalled(R_OLD);
+    await expectPodsOn(['sc5-a'], R_NEW, NEW, APPS.length);
+    await expectPodsOn(['sc5-b'], R_NEW, NEW);
+
+    for (const [i, ns] of ['sc5-a', 'sc5-b'].entries()) {
+      const stamp = end.waves[i]!.restartedAt;
+      expect(stamp).toBeTruthy();
+      for (const d of await stamps(ns)) {
+        expect(d, `${ns}/${d.name}`).toEqual({
+          name: d.name,
+          restartedAt: stamp,
+          revision: '2',
+          replicaSets: 2,
+          rsStamps: [stamp, undefined].sort(),
+        });
+      }
+    }
+    expect(parentMessage(s, end)!.text).toContain('done');
+  });
+});

@@ -1,0 +1,152 @@
+// Pause / resume / abort, approval expiry, a failed step stops the upgrade (retry, rollback, abort).
+import { afterEach, describe, expect, it } from 'vitest';
+import type { UpgradeCommand } from '../../src/domain/command/types.js';
+import type { UpgradeRecord } from '../../src/domain/upgrade/record.js';
+import type { Engine } from '../../src/engine/index.js';
+import { standinRegistry } from '../support/cluster-standin.js';
+import {
+  ALICE,
+  approveUntilEnd,
+  BOB,
+  RecordingNotifier,
+  seededCluster,
+  testEngine,
+  uniquePrefix,
+  waitUntil,
+} from '../support/engine-harness.js';
+
+const cmd: UpgradeCommand = { kind: 'upgrade', version: '1.24.2', strategy: 'labels', dryRun: false };
+let engine: Engine | undefined;
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+});
+
+async function setup(tag: string, extra: Parameters<typeof testEngine>[3] = {}, tickMs = 20) {
+  const prefix = uniquePrefix(tag);
+  const cluster = await seededCluster('prod', prefix, undefined, tickMs);
+  const notifier = new RecordingNotifier();
+  engine = testEngine(prefix, standinRegistry([cluster]), notifier, extra);
+  await engine.startWorker();
+  const req = await engine.service.request({ command: cmd, requester: ALICE });
+  if (!req.ok) throw new Error(req.error.message);
+  const e = engine;
+  const until = (p: (r: UpgradeRecord) => boolean) =>
+    waitUntil(async () => {
+      const r = await e.service.get(req.value.id);
+      return r && p(r) ? r : null;
+    });
+  return { cluster, notifier, id: req.value.id, service: e.service, until };
+}
+
+describe('approval expiry', () => {
+  it('an expired approval pauses the upgrade and says so; resume asks again with a new nonce', async () => {
+    const { id, service, notifier, until } = await setup('exp', { approvalTtlMs: 150 });
+    const waiting = await until((r) => r.state === 'awaiting_approval');
+    const paused = await until((r) => r.state === 'paused');
+    expect(paused.decisions.at(-1)).toMatchObject({ outcome: 'expired', by: 'engine', wave: 1 });
+    const said = notifier.events.find((e) => e.type === 'state_changed' && e.reason?.includes('expired'));
+    expect(said?.record.state).toBe('paused');
+    expect(await service.approve({ id, nonce: waiting.approval!.nonce, actor: ALICE })).toMatchObject({
+      ok: false,
+      error: { code: 'step_not_pending', message: expect.stringContaining('expired by engine') },
+    });
+    const resumed = await service.resume(id, BOB);
+    if (!resumed.ok) throw new Error(resumed.error.message);
+    expect(resumed.value.state).toBe('awaiting_approval');
+    expect(resumed.value.approval?.nonce).not.toBe(waiting.approval!.nonce);
+    expect(await service.approve({ id, nonce: resumed.value.approval!.nonce, actor: ALICE })).toMatchObject({
+      ok: true,
+    });
+    await until((r) => r.currentWave === 2 || r.state === 'paused');
+  });
+});
+
+describe('pause / resume / abort', () => {
+  it('pause while a step runs lets it finish and holds; resume continues to the end', async () => {
+    const { id, service, until } = await setup('pause', {}, 300);
+    await approveUntilEnd(service, id, { stopWhen: (r) => r.step === 'wait_rollouts' });
+    const p = await service.pause(id, BOB);
+    expect(p).toMatchObject({ ok: true, value: { state: 'paused' } });
+    const held = await until((r) => r.step === 'verify_sidecars');
+    expect(held.state).toBe('paused');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await service.get(id))?.step).toBe('verify_sidecars');
+    expect(await service.pause(id, BOB)).toMatchObject({ ok: false, error: { code: 'invalid_state' } });
+    expect(await service.resume(id, BOB)).toMatchObject({ ok: true, value: { state: 'running' } });
+    expect((await approveUntilEnd(service, id, { timeoutMs: 20_000 })).state).toBe('done');
+  }, 30_000);
+
+  it('abort stops where it is and frees the cluster', async () => {
+    const { id, service, cluster } = await setup('abort');
+    const r = await approveUntilEnd(service, id, { stopWhen: (x) => x.state === 'awaiting_approval' });
+    expect(r.step).toBe('await_wave_approval');
+    const a = await service.abort(id, BOB);
+    expect(a).toMatchObject({ ok: true, value: { state: 'aborted' } });
+    expect(a.ok && a.value.audit.at(-1)).toMatchObject({
+      actor: BOB.user,
+      action: 'abort',
+      channel: BOB.channel,
+    });
+    expect(await service.resume(id, BOB)).toMatchObject({ ok: false, error: { code: 'invalid_state' } });
+    expect((await cluster.state()).controlPlanes).toHaveLength(2); // nothing undone: abort is not rollback
+    expect(await service.request({ command: cmd, requester: ALICE })).toMatchObject({
+      ok: false,
+      error: { code: 'revision_exists' },
+    });
+  });
+});
+
+describe('a failed step', () => {
+  it('stops with a cause; retry runs it again and the upgrade completes', async () => {
+    const prefix = uniquePrefix('fail');
+    const cluster = await seededCluster('prod', prefix);
+    await cluster.failNext('installer.verify', 'verify_failed', 'Deployment istiod-1-24-2 is not available');
+    const notifier = new RecordingNotifier();
+    engine = testEngine(prefix, standinRegistry([cluster]), notifier);
+    await engine.startWorker();
+    const req = await engine.service.request({ command: cmd, requester: ALICE });
+    if (!req.ok) throw new Error(req.error.message);
+    const stopped = await approveUntilEnd(engine.service, req.value.id);
+    expect(stopped.state).toBe('stopped');
+    expect(stopped.stopped).toMatchObject({
+      step: 'verify_control_plane',
+      code: 'verify_failed',
+      cause: expect.stringContaining('istiod-1-24-2'),
+    });
+    expect(notifier.events.filter((e) => e.type === 'stopped')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await engine.service.get(req.value.id))?.state).toBe('stopped'); // no silent retry
+    expect(await engine.service.retry(req.value.id, BOB)).toMatchObject({
+      ok: true,
+      value: { state: 'running' },
+    });
+    expect((await approveUntilEnd(engine.service, req.value.id)).state).toBe('done');
+  });
+
+  it('a failed wave can be rolled back instead', async () => {
+    const prefix = uniquePrefix('failrb');
+    const cluster = await seededCluster('prod', prefix);
+    await cluster.failNext(
+      'restarter.waitForRollouts',
+      'rollout_failed',
+      'deployment "web" exceeded its progress deadline',
+    );
+    engine = testEngine(prefix, standinRegistry([cluster]), new RecordingNotifier());
+    await engine.startWorker();
+    const req = await engine.service.request({ command: cmd, requester: ALICE });
+    if (!req.ok) throw new Error(req.error.message);
+    const stopped = await approveUntilEnd(engine.service, req.value.id);
+    expect(stopped).toMatchObject({
+      state: 'stopped',
+      stopped: { step: 'wait_rollouts', code: 'rollout_failed' },
+    });
+    expect(stopped.waves[0]!.status).toBe('failed');
+    await engine.service.rollback({ id: req.value.id, actor: BOB, reason: 'rollout failed' });
+    const end = await approveUntilEnd(engine.service, req.value.id);
+    expect(end.state).toBe('rolled_back');
+    const s = await cluster.state();
+    expect(s.workloads.every((w) => w.podRevision === '1-23-1')).toBe(true);
+    expect(s.controlPlanes.map((c) => c.revision)).toEqual(['1-23-1']);
+  });
+});

@@ -1,0 +1,52 @@
+// User-group resolution: only the policy's groups, cached for a while, fail closed without Slack.
+import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { boltLogger } from '../../src/slack/bolt-logger.js';
+import { createGroupResolver } from '../../src/slack/groups.js';
+import { silentLogger } from '../support/engine-harness.js';
+import { SlackEmulator } from '../support/slack-emulator/server.js';
+
+let emu: SlackEmulator;
+let client: webApi.WebClient;
+beforeEach(async () => {
+  emu = await new SlackEmulator().start();
+  emu.state.addUsergroup('S1', ['U1', 'U2']).addUsergroup('S2', ['U2']).addUsergroup('S3', ['U1']);
+  client = new webApi.WebClient(emu.state.botToken, {
+    slackApiUrl: emu.apiUrl,
+    retryConfig: { retries: 0 },
+    logger: boltLogger(silentLogger()),
+  });
+});
+afterEach(async () => emu.stop());
+
+const lookups = () => emu.state.calls.filter((c) => c.method === 'usergroups.users.list').length;
+
+describe('group resolver', () => {
+  it('resolves only the groups the policy names, and caches them', async () => {
+    let now = 0;
+    const g = createGroupResolver({
+      client,
+      groups: ['S1', 'S2'],
+      logger: silentLogger(),
+      ttlMs: 1000,
+      now: () => now,
+    });
+    expect(await g.groupsOf('U1')).toEqual(['S1']);
+    expect(await g.groupsOf('U2')).toEqual(['S1', 'S2']);
+    expect(lookups()).toBe(2);
+    emu.state.usergroups.set('S2', ['U1']);
+    expect(await g.groupsOf('U1')).toEqual(['S1']); // cached
+    now = 1001;
+    expect(await g.groupsOf('U1')).toEqual(['S1', 'S2']);
+    expect(lookups()).toBe(4);
+  });
+
+  it('fails closed when Slack cannot answer and nothing is cached', async () => {
+    const g = createGroupResolver({ client, groups: ['S404', 'S3'], logger: silentLogger() });
+    expect(await g.groupsOf('U1')).toEqual(['S3']);
+    await emu.stop();
+    const g2 = createGroupResolver({ client, groups: ['S1'], logger: silentLogger() });
+    expect(await g2.groupsOf('U1')).toEqual([]);
+    emu = await new SlackEmulator().start(); // for afterEach
+  });
+});

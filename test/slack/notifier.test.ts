@@ -1,0 +1,131 @@
+// The notifier against the emulator: order under 429s, no loss, dedup by event key, progress in place.
+import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UpgradeRecord } from '../../src/domain/upgrade/record.js';
+import type { UpgradeEvent } from '../../src/engine/ports.js';
+import { boltLogger } from '../../src/slack/bolt-logger.js';
+import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
+import { createMemoryStore, type NotifierStore } from '../../src/slack/store.js';
+import { silentLogger } from '../support/engine-harness.js';
+import { SlackEmulator } from '../support/slack-emulator/server.js';
+import { bigDiff, record } from '../support/slack-fixtures.js';
+import { TEST_RETRY } from '../support/slack-harness.js';
+
+let emu: SlackEmulator;
+let store: NotifierStore;
+let notifier: SlackNotifier;
+
+beforeEach(async () => {
+  emu = await new SlackEmulator().start();
+  emu.state.addUser('U0ALICE').addChannel('C0OPS', 'ops');
+  store = createMemoryStore();
+  const client = new webApi.WebClient(emu.state.botToken, {
+    slackApiUrl: emu.apiUrl,
+    retryConfig: TEST_RETRY,
+    logger: boltLogger(silentLogger()),
+  });
+  notifier = createSlackNotifier({ client, store, logger: silentLogger() });
+});
+afterEach(async () => emu.stop());
+
+const r0 = record({ state: 'running', step: 'precheck', approval: undefined, currentWave: undefined });
+const steps = ['precheck', 'install_control_plane', 'verify_control_plane', 'gateways', 'move_namespaces'];
+
+function events(r: UpgradeRecord): UpgradeEvent[] {
+  return [
+    { type: 'planned', key: `${r.id}:planned`, record: r },
+    ...steps.map(
+      (step, i): UpgradeEvent => ({
+        type: 'step_started',
+        key: `${r.id}:s${i}`,
+        record: { ...r, step: step as UpgradeRecord['step'] },
+        step,
+      }),
+    ),
+    { type: 'wave_diff', key: `${r.id}:diff:w1`, record: r, wave: 1, diff: bigDiff(3) },
+    { type: 'warning', key: `${r.id}:warn`, record: r, message: 'last one' },
+  ];
+}
+
+const threadTexts = (r: UpgradeRecord, parent: string) =>
+  emu.state.thread(r.channel, parent).map((m) => m.text);
+
+describe('Slack notifier', () => {
+  it('keeps every message and their order when Slack answers 429 to every other post', async () => {
+    emu.state.rateLimit = { methods: ['chat.postMessage'], every: 2, retryAfter: 1 };
+    // fired without waiting, as the engine's progress callbacks do
+    const all = events(r0).map((e) => notifier.notify(e));
+    await Promise.all(all);
+    await notifier.idle();
+    const limited = emu.state.calls.filter((c) => c.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(3);
+    const parent = (await store.getTs(r0.id, 'parent'))!;
+    const texts = threadTexts(r0, parent);
+    expect(texts).toHaveLength(steps.length + 2);
+    expect(texts.slice(0, steps.length).map((t) => t.split('…')[0])).toEqual(
+      steps.map((_, i) =>
+        expect.stringContaining(
+          ['Pre-check', 'Install control plane', 'Verify control plane', 'Move gateways', 'Point wave'][i]!,
+        ),
+      ),
+    );
+    expect(texts.at(-2)).toContain('Proxy-status diff after wave 1');
+    expect(texts.at(-1)).toContain('last one');
+    expect(emu.state.channelMessages('C0OPS')).toHaveLength(1);
+  }, 30_000);
+
+  it('skips an event whose key it already posted (a step re-run after a crash)', async () => {
+    for (const e of events(r0)) await notifier.notify(e);
+    for (const e of events(r0)) await notifier.notify(e);
+    const parent = (await store.getTs(r0.id, 'parent'))!;
+    expect(threadTexts(r0, parent)).toHaveLength(steps.length + 2);
+    expect(emu.state.channelMessages('C0OPS')).toHaveLength(1);
+  });
+
+  it('updates the parent in place with progress, only the newest of a burst', async () => {
+    await notifier.notify({ type: 'planned', key: 'k', record: r0 });
+    const r = record({ state: 'running', step: 'wait_rollouts', currentWave: 2, approval: undefined });
+    r.waves[1] = { ...r.waves[1]!, status: 'running', progress: { total: 10, restarted: 10, ready: 0 } };
+    const burst = [1, 2, 3, 4, 7].map((ready) =>
+      notifier.notify({
+        type: 'wave_progress',
+        key: `${r.id}:progress:w2`,
+        record: r,
+        wave: 2,
+        progress: { total: 10, ready },
+      }),
+    );
+    await Promise.all(burst);
+    const parent = emu.state.find('C0OPS', (await store.getTs(r.id, 'parent'))!)!;
+    expect(JSON.stringify(parent.blocks)).toContain('ready *7/10*');
+    expect(parent.versions.length).toBeLessThan(6);
+    expect(JSON.stringify(parent.blocks)).toContain('restarted *10/10*');
+  });
+
+  it('replaces the approval message with the decision', async () => {
+    const r = record();
+    await notifier.notify({ type: 'planned', key: 'p', record: r });
+    await notifier.notify({ type: 'approval_requested', key: 'a', record: r });
+    const ts = (await store.getTs(r.id, 'approval:wave:2'))!;
+    expect(JSON.stringify(emu.state.find('C0OPS', ts)!.blocks)).toContain('Approve wave 2');
+    const decided = record({
+      state: 'running',
+      approval: undefined,
+      decisions: [
+        {
+          step: 'await_wave_approval',
+          wave: 2,
+          by: 'U0BOB',
+          at: '2026-11-22T02:05:00.000Z',
+          outcome: 'approved',
+        },
+      ],
+    });
+    await notifier.notify({ type: 'approval_decided', key: 'd', record: decided });
+    const m = emu.state.find('C0OPS', ts)!;
+    expect(m.text).toContain(
+      'Wave 2 of up-abcd :white_check_mark: approved by <@U0BOB> 2026-11-22T02:05:00.000Z',
+    );
+    expect(JSON.stringify(m.blocks)).not.toContain('"type":"button"');
+  });
+});

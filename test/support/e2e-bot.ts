@@ -1,0 +1,106 @@
+/**
+ * Test glue for the end-to-end scenarios (test/e2e/scenarios*.e2e.ts): the bot as src/main.ts wires
+ * it, on the e2e cluster. REAL cluster adapters (`createClusterRegistry`, a kubeconfig context, the
+ * harness's istioctl wrappers as ISTIOCTL_DIR), the REAL engine on Redis (a unique prefix), the REAL
+ * Slack notifier with its Redis store, talking to the Slack emulator. Shared by the test process and
+ * by the separate worker process of test/support/e2e-worker-entry.ts.
+ */
+import { join } from 'node:path';
+import { webApi } from '@slack/bolt';
+import { Redis } from 'ioredis';
+import { type AdaptersRegistry, createClusterRegistry } from '../../src/cluster/registry.js';
+import { createEngine, type Engine, type WorkerOptions } from '../../src/engine/index.js';
+import { createLogger } from '../../src/log.js';
+import { boltLogger } from '../../src/slack/bolt-logger.js';
+import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
+import { createRedisStore } from '../../src/slack/redis-store.js';
+import type { NotifierStore } from '../../src/slack/store.js';
+import { clusterEnv } from './cluster-harness.js';
+import { REDIS } from './engine-harness.js';
+
+/** The cluster name the scenarios' policy knows (TEST_POLICY in slack-harness: `prod` → C0OPS). */
+export const E2E_CLUSTER = 'prod';
+/** The canary skew the test cluster needs: 1.25.3 ↔ 1.31-dev is 6 minors (CANARY_MAX_MINOR_JUMP). */
+export const E2E_MAX_MINOR_JUMP = 6;
+/** Short BullMQ timings: a killed worker's job is picked up again in about a second. */
+export const E2E_WORKER: WorkerOptions = {
+  lockDurationMs: 2000,
+  stalledIntervalMs: 1000,
+  watchMs: 100,
+  reconcileMs: 1000,
+};
+
+export interface E2EBotOptions {
+  prefix: string;
+  kubeconfig: string;
+  context: string;
+  slackApiUrl: string;
+  slackToken: string;
+  logLevel?: string;
+  /** Concurrent API requests per wave (the registry's `concurrency`, default 16). */
+  concurrency?: number;
+}
+
+export interface E2EBot {
+  engine: Engine;
+  notifier: SlackNotifier;
+  store: NotifierStore;
+  registry: AdaptersRegistry;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+export function buildE2EBot(o: E2EBotOptions): E2EBot {
+  const logger = createLogger({ level: o.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'silent' });
+  const registry = createClusterRegistry({
+    clusters: [{ name: E2E_CLUSTER, context: o.context, kubeconfig: o.kubeconfig }],
+    defaultCluster: E2E_CLUSTER,
+    // the harness's layout: $stateDir/bin/istioctl-<version> (real istioctl; `ps` by the stand-in)
+    istioctlDir: join(clusterEnv().stateDir, 'bin'),
+    istioctlTimeoutMs: 300_000,
+    proxyStatusSource: 'istioctl',
+    watchTimeoutSeconds: 60,
+    ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+    logger,
+  });
+  const redis = new Redis({ ...REDIS, maxRetriesPerRequest: 3 });
+  const store = createRedisStore(redis, o.prefix);
+  const client = new webApi.WebClient(o.slackToken, {
+    slackApiUrl: o.slackApiUrl,
+    retryConfig: { retries: 4, factor: 1, minTimeout: 20, maxTimeout: 50 },
+    logger: boltLogger(logger),
+  });
+  let engine: Engine | undefined;
+  const notifier = createSlackNotifier({
+    client,
+    store,
+    logger,
+    fourEyes: true,
+    setMessage: (id, key, ts) => engine!.setMessage(id, key, ts),
+  });
+  engine = createEngine({
+    redis: REDIS,
+    prefix: o.prefix,
+    clusters: registry,
+    notifier,
+    logger,
+    gracePeriodMs: 500,
+    waveTimeoutMs: 180_000,
+    approvalTtlMs: 3_600_000,
+    plan: { maxMinorJump: E2E_MAX_MINOR_JUMP },
+    worker: E2E_WORKER,
+  });
+  const e = engine;
+  return {
+    engine: e,
+    notifier,
+    store,
+    registry,
+    redis,
+    async close() {
+      await notifier.idle();
+      await e.close();
+      redis.disconnect();
+    },
+  };
+}

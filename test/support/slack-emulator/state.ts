@@ -1,0 +1,114 @@
+/**
+ * STAND-IN for Slack's workspace state (test/support only): channels, users, user groups, the messages
+ * and ephemeral messages the bot produced, and a record of every call, for assertions.
+ */
+export interface EmuMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  user: string;
+  bot_id: string;
+  text: string;
+  blocks?: Record<string, unknown>[];
+  /** Every version of the message, the first one included. */
+  versions: { text: string; blocks?: Record<string, unknown>[] }[];
+  /** Posted through a response_url rather than the Web API. */
+  via: 'api' | 'response_url';
+}
+
+export interface EmuEphemeral {
+  channel: string;
+  user: string;
+  text: string;
+  blocks?: Record<string, unknown>[];
+  thread_ts?: string;
+  via: 'api' | 'response_url' | 'ack';
+}
+
+export interface EmuCall {
+  method: string;
+  args: Record<string, unknown>;
+  status: number;
+  ok: boolean;
+  error?: string;
+  at: number;
+}
+
+export interface RateLimitMode {
+  /** Methods to limit (default: every method except apps.connections.open). */
+  methods?: string[];
+  /** Every n-th call of a limited method gets a 429 (default 2: every other call). */
+  every?: number;
+  /** Retry-After seconds (Slack sends whole seconds). */
+  retryAfter?: number;
+}
+
+export interface Channel {
+  id: string;
+  name: string;
+  members: Set<string>;
+}
+
+export class SlackState {
+  readonly teamId = 'T0EMULATOR';
+  readonly appId = 'A0EMULATOR';
+  readonly botUserId = 'U0BOT';
+  readonly botId = 'B0BOT';
+  botToken = 'xoxb-emulator-bot-token';
+  appToken = 'xapp-1-emulator-app-token';
+  readonly channels = new Map<string, Channel>();
+  readonly users = new Set<string>();
+  readonly usergroups = new Map<string, string[]>();
+  readonly messages: EmuMessage[] = [];
+  readonly ephemerals: EmuEphemeral[] = [];
+  readonly calls: EmuCall[] = [];
+  rateLimit: RateLimitMode | null = null;
+  readonly rateCounters = new Map<string, number>();
+  private lastTs = 0;
+
+  addUser(id: string): this {
+    this.users.add(id);
+    for (const c of this.channels.values()) c.members.add(id);
+    return this;
+  }
+
+  /** A channel every known user (and, unless `botMember: false`, the bot) is in. */
+  addChannel(id: string, name = id.toLowerCase(), opts: { botMember?: boolean } = {}): this {
+    const members = new Set(this.users);
+    if (opts.botMember !== false) members.add(this.botUserId);
+    this.channels.set(id, { id, name, members });
+    return this;
+  }
+
+  addUsergroup(id: string, users: string[]): this {
+    this.usergroups.set(id, users);
+    return this;
+  }
+
+  /** Unique, increasing message timestamps in Slack's `seconds.micros` form. */
+  nextTs(): string {
+    const now = Date.now() * 1000;
+    this.lastTs = Math.max(now, this.lastTs + 1);
+    const s = Math.floor(this.lastTs / 1e6);
+    const us = String(this.lastTs % 1e6).padStart(6, '0');
+    return `${s}.${us}`;
+  }
+
+  /** Top-level messages in a channel, oldest first. */
+  channelMessages(channel: string): EmuMessage[] {
+    return this.messages.filter((m) => m.channel === channel && m.thread_ts === undefined);
+  }
+
+  /** Replies in a thread, oldest first (the parent excluded). */
+  thread(channel: string, threadTs: string): EmuMessage[] {
+    return this.messages.filter((m) => m.channel === channel && m.thread_ts === threadTs);
+  }
+
+  find(channel: string, ts: string): EmuMessage | undefined {
+    return this.messages.find((m) => m.channel === channel && m.ts === ts);
+  }
+
+  ephemeralsFor(user: string): EmuEphemeral[] {
+    return this.ephemerals.filter((e) => e.user === user);
+  }
+}
