@@ -108,6 +108,9 @@ function istiodOf(doc: Json): string | null {
   }
 }
 
+/** Fields a DiscoveryResponse carries (protojson omits empty ones, but never all of these). */
+const DISCOVERY_KEYS = ['resources', 'typeUrl', 'controlPlane', 'versionInfo', 'nonce'];
+
 /** `istioctl ps -o json` (1.30+). */
 export function parseJsonStream(chunks: Chunk[]): ParseResult {
   const proxies: ProxyRecord[] = [];
@@ -116,6 +119,14 @@ export function parseJsonStream(chunks: Chunk[]): ParseResult {
       return bad('BAD_RECORD', 'expected a DiscoveryResponse object', line);
     }
     const doc = value as Json;
+    if (!DISCOVERY_KEYS.some((k) => k in doc)) {
+      const keys = Object.keys(doc).slice(0, 5).join(', ') || 'no keys';
+      return bad(
+        'BAD_RECORD',
+        `not a DiscoveryResponse (it has ${keys}; expected resources, typeUrl or controlPlane): pass the output of \`istioctl ps -o json\``,
+        line,
+      );
+    }
     const istiod = istiodOf(doc);
     const resources = doc.resources ?? [];
     if (!Array.isArray(resources)) return bad('BAD_RECORD', '"resources" is not an array', line);

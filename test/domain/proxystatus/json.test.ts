@@ -49,6 +49,17 @@ describe('istioctl ps -o json (1.30+): concatenated DiscoveryResponses', () => {
     expect(parseProxyStatus('{}\nnope\n')).toMatchObject({ ok: false, error: { code: 'BAD_JSON', line: 2 } });
   });
 
+  it('an object that is no DiscoveryResponse ({} or another JSON file) is a BAD_RECORD, not an empty mesh', () => {
+    for (const text of ['{}', '{"apiVersion": "v1", "kind": "Pod"}']) {
+      const r = parseProxyStatus(text);
+      expect(r).toMatchObject({ ok: false, error: { code: 'BAD_RECORD', line: 1 } });
+      if (!r.ok) expect(r.error.message).toContain('istioctl ps -o json');
+    }
+    // an istiod with no proxies connected: no resources, but still a DiscoveryResponse
+    const empty = { versionInfo: '1', typeUrl: 'istio.io/debug/syncz', controlPlane: { identifier: '{}' } };
+    expect(parseOk(JSON.stringify(empty)).proxies).toEqual([]);
+  });
+
   it('a node id that is not pod.namespace is a BAD_RECORD', () => {
     const doc = { resources: [{ node: { id: 'router~10.0.0.1' }, genericXdsConfigs: [] }] };
     expect(parseProxyStatus(JSON.stringify(doc))).toMatchObject({ ok: false, error: { code: 'BAD_RECORD' } });
