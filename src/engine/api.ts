@@ -34,6 +34,16 @@ export interface RollbackRequest {
   uninstallCanary?: boolean;
 }
 
+/** One refused request, as the refusal log keeps it. */
+export interface Refusal {
+  at: string;
+  user: string;
+  channel: string;
+  action: string;
+  reason: string;
+  upgradeId?: string;
+}
+
 export interface UpgradeService {
   /** Refused with `cluster_busy` (naming the running upgrade's id), skew or plan errors. */
   request(req: UpgradeRequest): Promise<Result<UpgradeRecord>>;
@@ -43,8 +53,13 @@ export interface UpgradeService {
   resume(id: string, actor: Actor): Promise<Result<UpgradeRecord>>;
   abort(id: string, actor: Actor): Promise<Result<UpgradeRecord>>;
   retry(id: string, actor: Actor): Promise<Result<UpgradeRecord>>;
-  /** Records a refusal made by the caller's policy check in the upgrade's audit log. */
-  auditRefusal(id: string, actor: Actor, action: string, reason: string): Promise<void>;
+  /**
+   * Records a refusal made by the caller's policy check: in the upgrade's audit log when there is an
+   * upgrade, and always in the refusal log (`refusals`), so refused requests are audited too.
+   */
+  auditRefusal(id: string | undefined, actor: Actor, action: string, reason: string): Promise<void>;
+  /** The latest refusals, newest first. */
+  refusals(limit?: number): Promise<Refusal[]>;
   get(id: string): Promise<UpgradeRecord | null>;
   list(filter?: { cluster?: string; activeOnly?: boolean; limit?: number }): Promise<UpgradeRecord[]>;
 }

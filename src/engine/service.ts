@@ -97,14 +97,25 @@ export function createService(rt: Runtime, planOptions: PlanOptions = {}): Upgra
     abort: (id, actor) => control(id, { type: 'abort', ...by(actor) }),
     retry: (id, actor) => control(id, { type: 'retry', ...by(actor) }),
     async auditRefusal(id, actor, action, reason) {
+      const at = isoNow(rt);
+      await rt.store.appendRefusal({
+        at,
+        user: actor.user,
+        channel: actor.channel,
+        action,
+        reason,
+        ...(id ? { upgradeId: id } : {}),
+      });
+      if (!id) return;
       await rt.store.appendAudit(id, {
-        at: isoNow(rt),
+        at,
         actor: actor.user,
         channel: actor.channel,
         action: 'refused',
         detail: `${action}: ${reason}`,
       });
     },
+    refusals: (limit = 20) => rt.store.refusals(limit),
     get: (id) => rt.store.get(id),
     list: (filter) => rt.store.list(filter),
   };

@@ -5,12 +5,14 @@
  * active upgrades.
  *
  * Keys (all under `<prefix>:`): `up:<id>` hash {rev, json}; `lock:<cluster>` → id of the active
- * upgrade; `ups` zset of ids by creation time; `active` set of non-terminal ids; `blob:<name>` opaque values (proxy-status baselines).
+ * upgrade; `ups` zset of ids by creation time; `active` set of non-terminal ids; `blob:<name>` opaque values (proxy-status baselines);
+ * `refusals` a capped stream of refused requests (newest REFUSALS_KEPT kept).
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { err, ok, type Result } from '../domain/result.js';
 import { isTerminal } from '../domain/upgrade/order.js';
 import type { AuditEntry, UpgradeRecord } from '../domain/upgrade/record.js';
+import type { Refusal } from './api.js';
 import type { Clock } from './ids.js';
 
 const CAS = `
@@ -52,6 +54,9 @@ export interface StoreOptions {
   onError?: (e: Error) => void;
 }
 
+/** Refusals kept in the refusal log (approximately: Redis trims whole stream nodes). */
+export const REFUSALS_KEPT = 10_000;
+
 export class UpgradeStore {
   readonly redis: CasRedis;
   private readonly p: string;
@@ -71,6 +76,7 @@ export class UpgradeStore {
   private lockKey = (cluster: string) => `${this.p}:lock:${cluster}`;
   private indexKey = () => `${this.p}:ups`;
   private activeKey = () => `${this.p}:active`;
+  private refusalsKey = () => `${this.p}:refusals`;
 
   /** Creates the record and takes the cluster lock atomically. Refused with the holder's id. */
   async create(rec: UpgradeRecord): Promise<Result<UpgradeRecord>> {
@@ -159,6 +165,17 @@ export class UpgradeStore {
       return ok({ record: r, value: null });
     });
     return res.ok ? ok(res.value.record) : res;
+  }
+
+  /** Appends to the refusal log (a capped Redis stream). */
+  async appendRefusal(r: Refusal): Promise<void> {
+    await this.redis.xadd(this.refusalsKey(), 'MAXLEN', '~', REFUSALS_KEPT, '*', 'json', JSON.stringify(r));
+  }
+
+  /** The latest refusals, newest first. */
+  async refusals(limit: number): Promise<Refusal[]> {
+    const entries = await this.redis.xrevrange(this.refusalsKey(), '+', '-', 'COUNT', limit);
+    return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('json') + 1] ?? '{}') as Refusal);
   }
 
   async list(

@@ -120,5 +120,6 @@ export function countRefusals(service: UpgradeService, m: Metrics): UpgradeServi
     },
     get: service.get.bind(service),
     list: service.list.bind(service),
+    refusals: service.refusals.bind(service),
   };
 }

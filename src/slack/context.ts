@@ -39,7 +39,10 @@ export async function whoIs(deps: SlackDeps, actor: Actor): Promise<Who> {
   return { user: actor.user, channel: actor.channel, groups: await deps.groups.groupsOf(actor.user) };
 }
 
-/** Records a refusal: in the upgrade's audit log when there is an upgrade, in the log always. */
+/**
+ * Records a refusal: in the refusal log (`/istio list --refusals`) and the upgrade's audit log when
+ * there is an upgrade; in the process log always, also when Redis cannot be written.
+ */
 export async function audit(
   deps: SlackDeps,
   id: string | undefined,
@@ -51,7 +54,6 @@ export async function audit(
     { audit: true, upgradeId: id, user: actor.user, channel: actor.channel, action, reason },
     'refused',
   );
-  if (!id) return;
   try {
     await deps.service.auditRefusal(id, actor, action, reason);
   } catch (err) {

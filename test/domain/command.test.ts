@@ -55,7 +55,8 @@ describe('parseCommand accepts', () => {
     ],
     ['status', { kind: 'status', details: false }],
     ['status up-7k3q --details', { kind: 'status', id: 'up-7k3q', details: true }],
-    ['list', { kind: 'list' }],
+    ['list', { kind: 'list', refusals: false }],
+    ['list --refusals', { kind: 'list', refusals: true }],
     ['rollback up-7k3q', { kind: 'rollback', id: 'up-7k3q' }],
     [
       'rollback up-7k3q INC-42 5xx in payments',
@@ -69,7 +70,7 @@ describe('parseCommand accepts', () => {
     ['ps payments --cluster prod-eu1', { kind: 'ps', namespace: 'payments', cluster: 'prod-eu1' }],
     ['help', { kind: 'help' }],
     ['help upgrade', { kind: 'help', topic: 'upgrade' }],
-    ['  list  ', { kind: 'list' }],
+    ['  list  ', { kind: 'list', refusals: false }],
   ])('%s', (text, want) => {
     expect(parsed(text)).toEqual(want);
   });

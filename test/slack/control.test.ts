@@ -83,6 +83,18 @@ describe('control commands and buttons', () => {
     await said(USERS.bob, 'no cluster connection');
     await h.emu.command({ user: USERS.alice, channel: CH.ops, text: 'upgrade 1.24.2' });
     await said(USERS.alice, 'cluster_busy');
+    await h.emu.command({ user: USERS.bob, channel: CH.ops, text: 'list --refusals' });
+    await said(USERS.bob, 'Latest refused requests');
+    const refusals = await h.engine.service.refusals(50);
+    // newest first: the busy cluster (no upgrade record to audit to), then the outsider's status
+    expect(refusals[0]).toMatchObject({
+      user: USERS.alice,
+      channel: CH.ops,
+      action: expect.stringContaining('request an upgrade to 1.24.2'),
+    });
+    expect(refusals[0]!.reason).toContain('cluster_busy');
+    expect(refusals.some((x) => x.user === USERS.bob && x.channel === CH.other)).toBe(true);
+    expect(refusals.some((x) => x.user === USERS.carol && x.upgradeId === id)).toBe(true);
 
     await h.emu.command({ user: USERS.alice, channel: CH.ops, text: `abort ${id}` });
     await said(USERS.alice, 'aborted');

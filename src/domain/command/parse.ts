@@ -10,6 +10,7 @@ type FlagSpec = Record<string, 'value' | 'switch'>;
 const FLAGS: Partial<Record<Subcommand, FlagSpec>> = {
   upgrade: { revision: 'value', waves: 'value', strategy: 'value', cluster: 'value', 'dry-run': 'switch' },
   status: { details: 'switch' },
+  list: { refusals: 'switch' },
   ps: { cluster: 'value' },
 };
 
@@ -169,7 +170,7 @@ function parseSub(sub: Subcommand, s: Split): IstioCommand {
       };
     case 'list':
       noMore(sub, s.positional);
-      return { kind: 'list' };
+      return { kind: 'list', refusals: s.flags.get('refusals') === true };
     case 'rollback': {
       const reason = rest.join(' ').trim();
       return { kind: 'rollback', id: upgradeId(sub, first), ...(reason ? { reason } : {}) };

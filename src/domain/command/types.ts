@@ -18,6 +18,8 @@ export interface StatusCommand {
 }
 export interface ListCommand {
   kind: 'list';
+  /** The latest refused requests (policy and engine refusals), not the upgrades. */
+  refusals: boolean;
 }
 export interface RollbackCommand {
   kind: 'rollback';

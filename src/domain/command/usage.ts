@@ -23,7 +23,10 @@ export const USAGE: Record<Subcommand, { line: string; about: string }> = {
     line: '/istio status [ID] [--details]',
     about: 'Show one upgrade (or the active ones). --details lists every workload of the last diff.',
   },
-  list: { line: '/istio list', about: 'List recent upgrades on every cluster.' },
+  list: {
+    line: '/istio list [--refusals]',
+    about: 'List recent upgrades on every cluster. --refusals lists the latest refused requests instead.',
+  },
   rollback: {
     line: '/istio rollback ID [reason…]',
     about:

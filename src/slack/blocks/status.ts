@@ -1,5 +1,6 @@
 /** `/istio status` and `/istio list`. Pure. */
 import type { UpgradeRecord } from '../../domain/upgrade/record.js';
+import type { Refusal } from '../../engine/api.js';
 import { decisionText } from './approval.js';
 import { STATE_LABEL, stepLabel } from './labels.js';
 import { planMessage } from './plan.js';
@@ -38,4 +39,19 @@ export function listMessage(records: UpgradeRecord[], title = 'Recent upgrades')
   );
   const cut = cutList(lines, { maxChars: LIMITS.sectionText - 40, more: (n) => `…and ${n} more` });
   return { text: `${title}: ${records.length}`, blocks: [section(`*${title}*\n${cut.text}`)] };
+}
+
+/** `/istio list --refusals`: who was refused what, where and why, newest first. */
+export function refusalsMessage(refusals: Refusal[]): SlackMessage {
+  if (refusals.length === 0)
+    return { text: 'No refused requests.', blocks: [section('No refused requests on record.')] };
+  const lines = refusals.map(
+    (r) =>
+      `${when(r.at)} ${mention(r.user)} in <#${r.channel}>: *${esc(r.action)}*${r.upgradeId ? ` (\`${r.upgradeId}\`)` : ''} — ${esc(r.reason)}`,
+  );
+  const cut = cutList(lines, { maxChars: LIMITS.sectionText - 40, more: (n) => `…and ${n} more` });
+  return {
+    text: `Latest refused requests: ${refusals.length}`,
+    blocks: [section(`*Latest refused requests*\n${cut.text}`)],
+  };
 }

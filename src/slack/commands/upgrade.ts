@@ -3,15 +3,19 @@ import type { UpgradeCommand } from '../../domain/command/types.js';
 import { mayRequest } from '../../domain/policy.js';
 import { domainErrorMessage, infoMessage } from '../blocks/replies.js';
 import { esc } from '../blocks/text.js';
-import { type Asked, refuse, whoIs } from '../context.js';
+import { type Asked, audit, refuse, whoIs } from '../context.js';
 
 export async function upgrade(ask: Asked, cmd: UpgradeCommand): Promise<void> {
   const { deps, actor } = ask;
   const cluster = cmd.cluster ?? deps.defaultCluster;
   const verdict = mayRequest(deps.policy, await whoIs(deps, actor), cluster);
-  if (!verdict.allowed) return refuse(ask, 'request an upgrade', verdict);
+  const action = `request an upgrade to ${cmd.version} on ${cluster}`;
+  if (!verdict.allowed) return refuse(ask, action, verdict);
   const res = await deps.service.request({ command: { ...cmd, cluster }, requester: actor });
-  if (!res.ok) return ask.reply(domainErrorMessage('plan the upgrade', res.error));
+  if (!res.ok) {
+    await ask.reply(domainErrorMessage('plan the upgrade', res.error));
+    return audit(deps, undefined, actor, action, `${res.error.code}: ${res.error.message}`);
+  }
   const r = res.value;
   await ask.reply(
     infoMessage(
