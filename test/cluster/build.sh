@@ -122,7 +122,11 @@ build_kubernetes() {
     -ldflags "$LDS$x" -o "$dir/.out/" "${pkgs[@]}"
   for b in "${bins[@]}"; do mv -f "$dir/.out/$b" "$dir/$b"; done
   rmdir "$dir/.out"
-  "$dir/kubectl" version --client | grep -q "$v" || die "kubectl does not report $v"
+  # not `| grep -q`: grep exits at the first match, kubectl's next write gets SIGPIPE, and with
+  # pipefail the check fails on a good binary
+  local reported
+  reported=$("$dir/kubectl" version --client 2>&1) || die "kubectl version failed: $reported"
+  [[ "$reported" == *"$v"* ]] || die "kubectl does not report $v: $reported"
   touch "$dir/.complete"
 }
 
