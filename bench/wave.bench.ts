@@ -15,6 +15,7 @@ import type { ClusterAdapters } from '../src/cluster/registry.js';
 import type { WorkloadRef } from '../src/engine/ports.js';
 import { adapters, deployment, suffix } from '../test/cluster-adapters/cluster-support.js';
 import {
+  clusterDown,
   clusterStatus,
   clusterUp,
   istioVersions,
@@ -93,14 +94,14 @@ async function script(namespaces: string[], kubeconfig: string): Promise<number>
 export default async function wave(): Promise<void> {
   // WAVE_KUBECONFIG: run against another (throw-away!) cluster instead of the harness's.
   const other = process.env.WAVE_KUBECONFIG;
-  let _startedHere = false;
+  let startedHere = false;
   if (!other) {
     const s = clusterStatus();
     if (!s.available) {
       console.log(`wave benchmark SKIPPED: the test cluster is not available: ${s.reason}`);
       return;
     }
-    _startedHere = !s.running;
+    startedHere = !s.running;
     await clusterUp();
   }
   const kubeconfig = other ?? kubeconfigPath();
@@ -170,5 +171,7 @@ export default async function wave(): Promise<void> {
     await Promise.all(
       namespaces.map((ns) => a.kube.core.deleteNamespace({ name: ns }).catch(() => undefined)),
     );
+    // leave no cluster behind that this run started (the tests would find its revisions installed)
+    if (startedHere) await clusterDown();
   }
 }

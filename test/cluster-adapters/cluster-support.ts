@@ -21,8 +21,11 @@ export interface Gate {
 }
 
 /**
- * Starts (or reuses) the test cluster when its binaries are built. When they are not: a loud notice,
- * and with CI=true a thrown error (the run fails) instead of a silent skip.
+ * Starts a fresh test cluster when its binaries are built: one left running (by the benchmark,
+ * `npm run cluster:up` or an earlier run) is replaced, since what it holds (revisions, webhooks the
+ * stand-in rewrote) breaks the install these tests start with; CLUSTER_REUSE=1 reuses it instead.
+ * When the binaries are missing: a loud notice, and with CI=true a thrown error (the run fails)
+ * instead of a silent skip.
  */
 export async function clusterGate(what: string): Promise<Gate> {
   const s = clusterStatus();
@@ -31,8 +34,10 @@ export async function clusterGate(what: string): Promise<Gate> {
     if (process.env.CI === 'true') throw new Error(`${what} cannot run: ${s.reason}`);
     return { run: false, reason: s.reason, startedHere: false };
   }
+  const reuse = s.running && process.env.CLUSTER_REUSE === '1';
+  if (s.running && !reuse) await clusterDown();
   await clusterUp();
-  return { run: true, reason: '', startedHere: !s.running };
+  return { run: true, reason: '', startedHere: !reuse };
 }
 
 /** Stops the cluster if this run started it (E2E_KEEP_CLUSTER=1 keeps it, as the e2e suite does). */
