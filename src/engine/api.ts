@@ -34,7 +34,7 @@ export interface RollbackRequest {
   uninstallCanary?: boolean;
 }
 
-/** The audit action of an upgrade the engine refused to plan (busy cluster, version skew, …). */
+/** The refusal-log action of a request the engine refused to plan (busy cluster, version skew, …). */
 export const PLAN_REFUSED = 'plan the upgrade';
 
 /** One refused request, as the refusal log keeps it. */

@@ -9,14 +9,44 @@ import { err, type Result } from '../domain/result.js';
 import type { MachineEvent } from '../domain/upgrade/machine.js';
 import { type PlanOptions, planUpgrade } from '../domain/upgrade/plan.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
-import type { Actor, Decide, RollbackRequest, UpgradeRequest, UpgradeService } from './api.js';
+import {
+  type Actor,
+  type Decide,
+  PLAN_REFUSED,
+  type RollbackRequest,
+  type UpgradeRequest,
+  type UpgradeService,
+} from './api.js';
 import { advance, applyEffects, isoNow, type Runtime } from './runtime.js';
 
 export function createService(rt: Runtime, planOptions: PlanOptions = {}): UpgradeService {
   const by = (actor: Actor) => ({ by: actor.user, channel: actor.channel, at: isoNow(rt) });
   const control = (id: string, e: MachineEvent) => advance(rt, id, e);
 
+  /** A refused request has no record to audit to: it goes to the refusal log (and the process log). */
   async function request(req: UpgradeRequest): Promise<Result<UpgradeRecord>> {
+    const res = await plan(req);
+    if (res.ok) return res;
+    const { command, requester } = req;
+    const what = `${command.version} on ${command.cluster ?? rt.clusters.defaultName()}`;
+    const reason = `${res.error.code}: ${what}: ${res.error.message}`;
+    rt.logger.warn(
+      { audit: true, user: requester.user, channel: requester.channel, reason },
+      'request refused',
+    );
+    await rt.store
+      .appendRefusal({
+        at: isoNow(rt),
+        user: requester.user,
+        channel: requester.channel,
+        action: PLAN_REFUSED,
+        reason,
+      })
+      .catch((e) => rt.logger.error({ err: e }, 'could not write the refusal to the refusal log'));
+    return res;
+  }
+
+  async function plan(req: UpgradeRequest): Promise<Result<UpgradeRecord>> {
     const { command, requester } = req;
     const cluster = command.cluster ?? rt.clusters.defaultName();
     if (!rt.clusters.names().includes(cluster))

@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
-import { PLAN_REFUSED, type UpgradeService } from '../engine/api.js';
+import type { UpgradeService } from '../engine/api.js';
 import type { Notifier, UpgradeEvent } from '../engine/ports.js';
 
 export interface Metrics {
@@ -115,8 +115,7 @@ export function countRefusals(service: UpgradeService, m: Metrics): UpgradeServi
     abort: wrap('abort', service.abort.bind(service)),
     retry: wrap('retry', service.retry.bind(service)),
     async auditRefusal(id, actor, action, reason) {
-      // an upgrade the engine refused to plan was counted by `request` above
-      if (action !== PLAN_REFUSED) m.refusals.inc({ action, code: 'policy' });
+      m.refusals.inc({ action, code: 'policy' });
       return service.auditRefusal(id, actor, action, reason);
     },
     get: service.get.bind(service),
