@@ -37,8 +37,13 @@ export function listMessage(records: UpgradeRecord[], title = 'Recent upgrades')
     (r) =>
       `\`${r.id}\` \`${esc(r.cluster)}\` ${esc(r.from.version)} → ${esc(r.to.version)} · ${STATE_LABEL[r.state]} · ${stepLabel(r.step, r)} · by ${mention(r.requester)} ${when(r.createdAt)}`,
   );
+  return titledList(title, lines);
+}
+
+/** One section: a bold title over the lines, cut to Slack's limit with a count of the rest. */
+function titledList(title: string, lines: string[]): SlackMessage {
   const cut = cutList(lines, { maxChars: LIMITS.sectionText - 40, more: (n) => `…and ${n} more` });
-  return { text: `${title}: ${records.length}`, blocks: [section(`*${title}*\n${cut.text}`)] };
+  return { text: `${title}: ${lines.length}`, blocks: [section(`*${title}*\n${cut.text}`)] };
 }
 
 /** `/istio list --refusals`: who was refused what, where and why, newest first. */
@@ -49,9 +54,5 @@ export function refusalsMessage(refusals: Refusal[]): SlackMessage {
     (r) =>
       `${when(r.at)} ${mention(r.user)} in <#${r.channel}>: *${esc(r.action)}*${r.upgradeId ? ` (\`${r.upgradeId}\`)` : ''} — ${esc(r.reason)}`,
   );
-  const cut = cutList(lines, { maxChars: LIMITS.sectionText - 40, more: (n) => `…and ${n} more` });
-  return {
-    text: `Latest refused requests: ${refusals.length}`,
-    blocks: [section(`*Latest refused requests*\n${cut.text}`)],
-  };
+  return titledList('Latest refused requests', lines);
 }
