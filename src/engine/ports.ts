@@ -5,6 +5,11 @@
  *
  * Every mutating method is idempotent: it sets a desired state, so a retried step after a crash
  * converges instead of acting twice.
+ *
+ * Every method takes the step's AbortSignal last: when the run is superseded (abort, rollback, a lost
+ * lease) the adapter stops its requests, waits and processes at once (istioctl: SIGTERM to its process
+ * group, SIGKILL after a short grace) and rejects. Adapters retry transient faults themselves (one
+ * classification: src/cluster/kube/faults.ts) and give every request its own timeout.
  */
 import type { NamespaceTarget, UpgradeRecord } from '../domain/upgrade/record.js';
 
@@ -52,12 +57,12 @@ export interface PodSidecar {
 }
 
 export interface MeshInspector {
-  controlPlanes(): Promise<ControlPlane[]>;
-  tags(): Promise<RevisionTag[]>;
-  namespaces(): Promise<NamespaceInfo[]>;
-  workloads(namespaces: string[]): Promise<Workload[]>;
+  controlPlanes(signal?: AbortSignal): Promise<ControlPlane[]>;
+  tags(signal?: AbortSignal): Promise<RevisionTag[]>;
+  namespaces(signal?: AbortSignal): Promise<NamespaceInfo[]>;
+  workloads(namespaces: string[], signal?: AbortSignal): Promise<Workload[]>;
   /** Running pods only (Succeeded/Failed ignored). */
-  sidecars(namespaces: string[]): Promise<PodSidecar[]>;
+  sidecars(namespaces: string[], signal?: AbortSignal): Promise<PodSidecar[]>;
 }
 
 export interface PrecheckFinding {
@@ -68,26 +73,27 @@ export interface PrecheckFinding {
 
 export interface ControlPlaneInstaller {
   /** `istioctl x precheck -o json` with the target version's istioctl. */
-  precheck(version: string): Promise<PrecheckFinding[]>;
-  install(version: string, revision: string): Promise<void>;
+  precheck(version: string, signal?: AbortSignal): Promise<PrecheckFinding[]>;
+  install(version: string, revision: string, signal?: AbortSignal): Promise<void>;
   /** Throws a CodedError(verify_failed) naming what is missing. */
-  verify(revision: string): Promise<void>;
-  uninstall(version: string, revision: string): Promise<void>;
+  verify(revision: string, signal?: AbortSignal): Promise<void>;
+  /** Tolerates a partial install (one cancelled half-way) and a revision already gone. */
+  uninstall(version: string, revision: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface RevisionTagger {
-  setTag(tag: string, revision: string): Promise<void>;
-  removeTag(tag: string): Promise<void>;
+  setTag(tag: string, revision: string, signal?: AbortSignal): Promise<void>;
+  removeTag(tag: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface NamespaceMover {
   /** Sets the namespace's injection labels to point at `target` (removing `istio-injection` for revisions/tags). */
-  point(namespace: string, target: NamespaceTarget): Promise<void>;
+  point(namespace: string, target: NamespaceTarget, signal?: AbortSignal): Promise<void>;
 }
 
 export interface GatewayMover {
   /** Points the gateways at `revision` and waits for them; returns the gateways moved. */
-  moveGateways(revision: string): Promise<WorkloadRef[]>;
+  moveGateways(revision: string, signal?: AbortSignal): Promise<WorkloadRef[]>;
 }
 
 export interface RolloutProgress {
@@ -97,7 +103,7 @@ export interface RolloutProgress {
 
 export interface WorkloadRestarter {
   /** Patches the pod template's restartedAt with exactly `restartedAt` (no-op if already that value). */
-  restart(workloads: WorkloadRef[], restartedAt: string): Promise<void>;
+  restart(workloads: WorkloadRef[], restartedAt: string, signal?: AbortSignal): Promise<void>;
   /** Resolves when every rollout is complete as `kubectl rollout status` decides; throws rollout_failed/rollout_timeout. */
   waitForRollouts(
     workloads: WorkloadRef[],
@@ -107,7 +113,7 @@ export interface WorkloadRestarter {
 
 /** Raw proxy-status text (or JSON) for the given revisions, as the source produced it. */
 export interface ProxyStatusSource {
-  capture(revisions: string[]): Promise<string[]>;
+  capture(revisions: string[], signal?: AbortSignal): Promise<string[]>;
 }
 
 /** Everything the engine needs from one cluster. */
