@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { KubeConfig, type V1DaemonSet, type V1Deployment, type V1StatefulSet } from '@kubernetes/client-node';
 import { type ClusterAdapters, createClusterAdapters } from '../../src/cluster/registry.js';
 import { createLogger } from '../../src/log.js';
+import { isCI } from '../support/ci.js';
 import {
   clusterDown,
   clusterEnv,
@@ -31,7 +32,7 @@ export async function clusterGate(what: string): Promise<Gate> {
   const s = clusterStatus();
   if (!s.available) {
     console.warn(`\n${notRunBanner(`${what}: ${s.reason}`)}\n`);
-    if (process.env.CI === 'true') throw new Error(`${what} cannot run: ${s.reason}`);
+    if (isCI()) throw new Error(`${what} cannot run: ${s.reason}`);
     return { run: false, reason: s.reason, startedHere: false };
   }
   const reuse = s.running && process.env.CLUSTER_REUSE === '1';

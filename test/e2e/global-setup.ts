@@ -1,9 +1,11 @@
 // Global setup of the cluster suite (vitest.e2e.config.ts): starts a fresh e2e cluster if the
 // binaries are built, and tells the test files through `inject('cluster')`.
-// Binaries missing: with CI=true the run fails; otherwise a loud notice and every test is skipped.
+// Binaries missing: in CI (test/support/ci.ts) the run fails; otherwise a loud notice and every
+// test is skipped.
 // A cluster left running is replaced (the smoke tests need a clean one); the cluster is stopped
 // at the end unless E2E_KEEP_CLUSTER=1 (then `npm run cluster:down` stops it).
 import type { TestProject } from 'vitest/node';
+import { isCI } from '../support/ci.js';
 import { clusterDown, clusterStatus, clusterUp, notRunBanner } from '../support/cluster-harness.js';
 
 declare module 'vitest' {
@@ -16,7 +18,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const status = clusterStatus();
   if (!status.available) {
     console.error(`\n${notRunBanner(status.reason)}\n`);
-    if (process.env.CI === 'true') throw new Error(`cluster suite prerequisite missing: ${status.reason}`);
+    if (isCI()) throw new Error(`cluster suite prerequisite missing: ${status.reason}`);
     project.provide('cluster', { available: false, reason: status.reason });
     return undefined;
   }

@@ -1,9 +1,10 @@
 // The Dockerfile cannot be built here (no Docker engine): it is linted with dockerfile-utils (the
 // linter of the Dockerfile language server, from npm) and checked for what the packaging promises.
-// dockerfile-utils missing: a loud notice; with CI=true it fails once package.json lists it.
+// dockerfile-utils missing: a loud notice; in CI (CI set, not false/0) it fails once package.json lists it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isCI } from '../support/ci.js';
 import { REPO_ROOT } from '../support/cluster-harness.js';
 
 const DOCKERFILE = join(REPO_ROOT, 'Dockerfile');
@@ -26,7 +27,7 @@ if (!utils) {
   console.warn(
     `\n${'!'.repeat(78)}\n!!  THE DOCKERFILE LINT DID NOT RUN: npm package ${PKG} is not installed\n!!  (npm i -D ${PKG}@0.16.3). The structural checks below still ran.\n${'!'.repeat(78)}\n`,
   );
-  if (process.env.CI === 'true' && listed) throw new Error(`${PKG} is in package.json but not installed`);
+  if (isCI() && listed) throw new Error(`${PKG} is in package.json but not installed`);
 }
 
 describe('Dockerfile', () => {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadYaml } from '@kubernetes/client-node';
 import { execa } from 'execa';
+import { isCI } from '../support/ci.js';
 import { clusterEnv, notRunBanner, REPO_ROOT } from '../support/cluster-harness.js';
 
 export const HELM_VERSION = process.env.HELM_VERSION ?? 'v3.21.4';
@@ -18,14 +19,14 @@ export interface HelmGate {
   reason: string;
 }
 
-/** helm built? If not: a loud notice, and with CI=true a thrown error (the run fails). */
+/** helm built? If not: a loud notice, and in CI (CI set, not false/0) a thrown error (the run fails). */
 export function helmGate(what: string): HelmGate {
   if (existsSync(helmPath())) return { run: true, reason: '' };
   const reason = `helm ${HELM_VERSION} is not built (no ${helmPath()}): run 'bash test/cluster/build-helm.sh' (about 8 min cold on 2 cores)`;
   console.warn(
     `\n${notRunBanner(`${what}: ${reason}`).replace('CLUSTER (e2e) SUITE', 'HELM CHART SUITE')}\n`,
   );
-  if (process.env.CI === 'true') throw new Error(`${what} cannot run: ${reason}`);
+  if (isCI()) throw new Error(`${what} cannot run: ${reason}`);
   return { run: false, reason };
 }
 

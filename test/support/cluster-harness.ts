@@ -190,7 +190,7 @@ export function notRunBanner(reason: string): string {
     '!!  THE CLUSTER (e2e) SUITE DID NOT RUN',
     `!!  ${reason}`,
     '!!  The bot was NOT proven against a real kube-apiserver and real istioctl.',
-    '!!  In CI (CI=true) a missing prerequisite fails the run.',
+    '!!  In CI (CI set to anything but false/0) a missing prerequisite fails the run.',
     line,
   ].join('\n');
 }
