@@ -27,8 +27,22 @@ ISTIO_RELEASES="${ISTIO_RELEASES:-1.25.3|v0.0.0-20250509145646-a62d39695c06|h1:C
 # ---- cache layout ----------------------------------------------------------
 CLUSTER_CACHE="${CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/istio-upgrade-bot/cluster}"
 CLUSTER_GO_DIR="$CLUSTER_CACHE/_go"
-# Runtime state of a running cluster (certs, etcd data, logs, kubeconfig).
-CLUSTER_STATE="${CLUSTER_STATE:-$CLUSTER_CACHE/run}"
+# The checkout these scripts belong to (physical path, symlinks resolved).
+CLUSTER_CHECKOUT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+# Runtime state of a running cluster (certs, etcd data, logs, kubeconfig, wrappers): one per
+# checkout, so up.sh/down.sh (and the tests and the bench through them) of one checkout never see,
+# replace or stop another checkout's cluster. The built binaries above stay shared.
+# run-<checkout dir name>-<first 12 hex of sha256(checkout path)>; CLUSTER_STATE overrides it.
+cluster_state_of() {
+  local sum
+  sum="$(printf '%s' "$1" | sha256sum | cut -c1-12)"
+  echo "$CLUSTER_CACHE/run-$(basename "$1" | tr -c 'A-Za-z0-9._\n-' '_')-$sum"
+}
+CLUSTER_STATE="${CLUSTER_STATE:-$(cluster_state_of "$CLUSTER_CHECKOUT")}"
+# kwokctl picks its components' ports itself (the first free ones below 32767, checked by binding
+# them): two clusters started at the same moment could pick the same ports before either binds
+# them. up.sh holds this lock (shared by every checkout) from picking until all are listening.
+CLUSTER_PORTS_LOCK="$CLUSTER_CACHE/ports.lock"
 CLUSTER_NAME="${CLUSTER_NAME:-iub-e2e}"
 
 k8s_dir() { echo "$CLUSTER_CACHE/kubernetes-$K8S_VERSION"; }

@@ -13,8 +13,8 @@ K8S="$(k8s_dir)"
 
 if [ "${1:-}" = "--json" ]; then
   q() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
-  printf '{"cacheDir":%s,"stateDir":%s,"clusterName":%s,"go":%s,' "$(q "$CLUSTER_CACHE")" \
-    "$(q "$CLUSTER_STATE")" "$(q "$CLUSTER_NAME")" "$(q "$GO_BIN")"
+  printf '{"checkout":%s,"cacheDir":%s,"stateDir":%s,"clusterName":%s,"go":%s,' "$(q "$CLUSTER_CHECKOUT")" \
+    "$(q "$CLUSTER_CACHE")" "$(q "$CLUSTER_STATE")" "$(q "$CLUSTER_NAME")" "$(q "$GO_BIN")"
   printf '"kubernetesVersion":%s,"kubeconfig":%s,"kubectl":%s,' "$(q "$K8S_VERSION")" \
     "$(q "$CLUSTER_STATE/kubeconfig")" "$(q "$K8S/kubectl")"
   printf '"binaries":[%s,%s,%s,%s,%s,%s,%s' "$(q "$(etcd_dir)/etcd")" "$(q "$K8S/kube-apiserver")" \

@@ -31,6 +31,7 @@ print_usage() {
   cat <<EOF
 
 Cluster '$CLUSTER_NAME' is up (Kubernetes $K8S_VERSION, 2 KWOK nodes, injector stand-in).
+  state (this checkout's): $CLUSTER_STATE
   export KUBECONFIG=$KUBECONFIG_PATH
   $KUBECTL get nodes
 istioctl (real; 'ps'/'proxy-status' answered by the stand-in):
@@ -58,6 +59,10 @@ printf '%s\n' 'kind: KwokctlConfiguration' 'apiVersion: config.kwok.x-k8s.io/v1a
   '  bindAddress: 127.0.0.1' >"$CLUSTER_STATE/kwokctl.yaml"
 log "creating cluster $CLUSTER_NAME (kwokctl, binary runtime) in $CLUSTER_STATE"
 start=$(date +%s)
+command -v flock >/dev/null 2>&1 || die "flock (util-linux) is not on PATH"
+mkdir -p "$CLUSTER_CACHE"
+exec 9>"$CLUSTER_PORTS_LOCK"
+flock 9 # held until kwokctl's components listen on the ports it picked; no child inherits it
 if ! "$KWOK/kwokctl" -c "$CLUSTER_STATE/kwokctl.yaml" create cluster --name "$CLUSTER_NAME" --runtime binary \
   --kubeconfig "$KUBECONFIG_PATH" \
   --etcd-binary "$(etcd_dir)/etcd" \
@@ -69,16 +74,17 @@ if ! "$KWOK/kwokctl" -c "$CLUSTER_STATE/kwokctl.yaml" create cluster --name "$CL
   --extra-args "kube-apiserver=service-cluster-ip-range=127.96.0.0/16" \
   --extra-args "kube-controller-manager=service-cluster-ip-range=127.96.0.0/16" \
   --extra-args "kwok-controller=node-ip=127.0.0.1" \
-  --wait 120s >"$CLUSTER_STATE/kwokctl-create.log" 2>&1; then
+  --wait 120s >"$CLUSTER_STATE/kwokctl-create.log" 2>&1 9>&-; then
   tail -n 30 "$CLUSTER_STATE/kwokctl-create.log" >&2
   die "kwokctl create cluster failed; log: $CLUSTER_STATE/kwokctl-create.log"
 fi
 "$KWOK/kwokctl" -c "$CLUSTER_STATE/kwokctl.yaml" scale node --name "$CLUSTER_NAME" --replicas 2 \
   --param '.podCIDR="127.128.0.0/24"' --param ".nodeInfo.kubeletVersion=\"$K8S_VERSION\"" \
-  >>"$CLUSTER_STATE/kwokctl-create.log" 2>&1 ||
+  >>"$CLUSTER_STATE/kwokctl-create.log" 2>&1 9>&- ||
   die "kwokctl scale node failed; log: $CLUSTER_STATE/kwokctl-create.log"
 kc() { timeout 60 "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
-kc wait --for=condition=Ready node --all --timeout=60s >&2
+kc wait --for=condition=Ready node --all --timeout=60s >&2 9>&-
+exec 9>&- # the ports lock: every component listens now (Ready nodes need the kwok controller)
 
 log "starting the injector stand-in"
 rm -f "$CLUSTER_STATE/injector-standin.port"

@@ -12,7 +12,11 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 const SCRIPTS = join(REPO_ROOT, 'test', 'cluster');
 
 export interface ClusterEnv {
+  /** The checkout the scripts belong to (symlinks resolved). */
+  checkout: string;
+  /** Built binaries, shared by every checkout. */
   cacheDir: string;
+  /** This checkout's running cluster (`<cacheDir>/run-<dir>-<hash of checkout>`, or CLUSTER_STATE). */
   stateDir: string;
   clusterName: string;
   /** Path of the go binary, '' when Go is not installed. */
