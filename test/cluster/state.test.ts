@@ -23,7 +23,7 @@ const children: ChildProcess[] = [];
 
 /** The scripts' environment without this process's overrides (as a fresh shell would run them). */
 function scriptEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, CLUSTER_CACHE: cache };
+  const env: NodeJS.ProcessEnv = { ...process.env, CLUSTER_CACHE: cache };
   delete env.CLUSTER_STATE;
   delete env.CLUSTER_NAME;
   return { ...env, ...extra };
