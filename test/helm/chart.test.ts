@@ -183,6 +183,36 @@ describe.skipIf(!gate.run)('helm chart', () => {
     expect(byKind(objs, 'ValidatingAdmissionPolicyBinding')).toHaveLength(2);
   });
 
+  it('grants istioctl proxy-status its port-forward and token in the Istio namespace only', async () => {
+    const psRules = (objs: K8sObject[]) =>
+      [...byKind(objs, 'ClusterRole'), ...byKind(objs, 'Role')].flatMap((r) =>
+        rulesOf(r)
+          .filter((rule) => covers(rule, '', 'pods/portforward') || covers(rule, '', 'serviceaccounts/token'))
+          .map((rule) => ({ where: `${r.kind}/${r.metadata.namespace ?? ''}`, ...rule })),
+      );
+    const objs = await render('t', 'iub', ['-f', CI_VALUES, '--set', 'istioNamespace=mesh']);
+    expect(psRules(objs)).toEqual([
+      { where: 'Role/mesh', apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] },
+      {
+        where: 'Role/mesh',
+        apiGroups: [''],
+        resources: ['serviceaccounts/token'],
+        resourceNames: ['default'],
+        verbs: ['create'],
+      },
+    ]);
+    // the other sources read no xDS through the API server: no port-forward, no token
+    for (const source of ['syncz', 'kubernetes']) {
+      const other = await render('t', 'iub', [
+        '-f',
+        CI_VALUES,
+        '--set',
+        `config.proxyStatusSource=${source}`,
+      ]);
+      expect(psRules(other), source).toEqual([]);
+    }
+  });
+
   it('refuses incomplete or wrong values with a message that says what to set', async () => {
     const cases: [string[], RegExp][] = [
       [[], /slack\.botToken is required|slack: set slack\.botToken/],

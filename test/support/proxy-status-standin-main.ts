@@ -2,8 +2,10 @@
 // written by test/cluster/up.sh runs it for `ps`/`proxy-status` and runs the real istioctl for
 // everything else:
 //   node --import tsx test/support/proxy-status-standin-main.ts --istioctl-version 1.25.3 -- <istioctl args>
-// Reads pods through the Kubernetes API (KUBECONFIG or --kubeconfig) and prints what that istioctl
-// version would print; errors go to stderr as `Error: ...` with exit code 1, like cobra.
+// Reads pods through the Kubernetes API (KUBECONFIG or --kubeconfig), makes the API calls the real
+// istioctl makes before dialling istiod (token request, port-forward: proxy-status-standin-access.ts)
+// and prints what that istioctl version would print; errors go to stderr as `Error: ...` with exit
+// code 1, like cobra.
 import * as k8s from '@kubernetes/client-node';
 import {
   atLeast,
@@ -13,6 +15,7 @@ import {
   renderTable,
   type StandinPod,
 } from './proxy-status-standin.js';
+import { istioctlAccess } from './proxy-status-standin-access.js';
 
 interface PsArgs {
   kubeconfig?: string;
@@ -104,6 +107,12 @@ async function runProxyStatusStandin(version: string, argv: string[]): Promise<s
     fieldSelector: 'status.phase=Running',
   });
   if (istiods.items.length === 0) throw new Error(`no running Istio pods in "${args.istioNamespace}"`);
+  // the token request and port-forwards the real istioctl makes, with the caller's credentials
+  await istioctlAccess(
+    kc,
+    args.istioNamespace,
+    istiods.items.map((p) => p.metadata?.name ?? ''),
+  );
   const all = await core.listPodForAllNamespaces({});
   const now = new Date();
   let rows = connectedProxies(istiods.items as StandinPod[], all.items as StandinPod[], now);
