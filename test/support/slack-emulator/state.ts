@@ -63,6 +63,8 @@ export class SlackState {
   readonly ephemerals: EmuEphemeral[] = [];
   readonly calls: EmuCall[] = [];
   rateLimit: RateLimitMode | null = null;
+  /** Every Web API call (of `methods`, default all) answers this HTTP status (a Slack outage: 5xx). */
+  outage: { status: number; methods?: string[] } | null = null;
   readonly rateCounters = new Map<string, number>();
   private lastTs = 0;
 

@@ -152,6 +152,8 @@ export function handleApiCall(
   token: string | undefined,
 ): ApiResponse {
   const { state } = ctx;
+  if (state.outage && (!state.outage.methods || state.outage.methods.includes(method)))
+    return { status: state.outage.status, body: { ok: false, error: 'service_unavailable' } };
   const limited = rateLimited(state, method);
   if (limited) return limited;
   if (!token) return fail('not_authed');
