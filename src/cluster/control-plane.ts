@@ -4,6 +4,7 @@
  */
 import type { ControlPlaneInstaller, PrecheckFinding, RevisionTagger } from '../engine/ports.js';
 import { CodedError, ErrorCode } from '../errors.js';
+import { sleep } from './cancel.js';
 import type { Istioctl } from './istioctl/istioctl.js';
 import type { IstioctlLocator } from './istioctl/locate.js';
 import type { KubeClient } from './kube/client.js';
@@ -36,25 +37,32 @@ export class IstioControlPlane implements ControlPlaneInstaller, RevisionTagger 
   }
 
   /** Throws istioctl_missing (a precheck failure the thread shows) when the version's istioctl is absent. */
-  async precheck(version: string): Promise<PrecheckFinding[]> {
-    return this.istioctl.precheck(version);
+  async precheck(version: string, signal?: AbortSignal): Promise<PrecheckFinding[]> {
+    return this.istioctl.precheck(version, signal);
   }
 
-  async install(version: string, revision: string): Promise<void> {
-    await this.istioctl.install(version, revision, this.o.overlay);
+  /** Cancelled: istioctl's process group is stopped (SIGTERM, then SIGKILL) before this rejects. */
+  async install(version: string, revision: string, signal?: AbortSignal): Promise<void> {
+    await this.istioctl.install(version, revision, this.o.overlay, signal);
   }
 
-  async verify(revision: string): Promise<void> {
+  async verify(revision: string, signal?: AbortSignal): Promise<void> {
     const names = revisionObjects(revision);
     const [dep, svc, mwc] = await Promise.all([
-      this.client.callOrNull(`read Deployment ${this.ns}/${names.deployment}`, () =>
-        this.client.apps.readNamespacedDeployment({ name: names.deployment, namespace: this.ns }),
+      this.client.requestOrNull(
+        `read Deployment ${this.ns}/${names.deployment}`,
+        (o) => this.client.apps.readNamespacedDeployment({ name: names.deployment, namespace: this.ns }, o),
+        { signal },
       ),
-      this.client.callOrNull(`read Service ${this.ns}/${names.service}`, () =>
-        this.client.core.readNamespacedService({ name: names.service, namespace: this.ns }),
+      this.client.requestOrNull(
+        `read Service ${this.ns}/${names.service}`,
+        (o) => this.client.core.readNamespacedService({ name: names.service, namespace: this.ns }, o),
+        { signal },
       ),
-      this.client.callOrNull(`read MutatingWebhookConfiguration ${names.injector}`, () =>
-        this.client.admission.readMutatingWebhookConfiguration({ name: names.injector }),
+      this.client.requestOrNull(
+        `read MutatingWebhookConfiguration ${names.injector}`,
+        (o) => this.client.admission.readMutatingWebhookConfiguration({ name: names.injector }, o),
+        { signal },
       ),
     ]);
     const problems: string[] = [];
@@ -80,16 +88,18 @@ export class IstioControlPlane implements ControlPlaneInstaller, RevisionTagger 
   }
 
   /** Resolves when istioctl is done and the revision's istiod Deployment is gone (≤ 2 min more). */
-  async uninstall(version: string, revision: string): Promise<void> {
-    await this.istioctl.uninstall(version, revision);
+  async uninstall(version: string, revision: string, signal?: AbortSignal): Promise<void> {
+    await this.istioctl.uninstall(version, revision, signal);
     const name = revisionObjects(revision).deployment;
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      const d = await this.client.callOrNull(`read Deployment ${this.ns}/${name}`, () =>
-        this.client.apps.readNamespacedDeployment({ name, namespace: this.ns }),
+      const d = await this.client.requestOrNull(
+        `read Deployment ${this.ns}/${name}`,
+        (o) => this.client.apps.readNamespacedDeployment({ name, namespace: this.ns }, o),
+        { signal },
       );
       if (!d) return;
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500, signal);
     }
     throw new CodedError(
       ErrorCode.IstioctlFailed,
@@ -101,18 +111,18 @@ export class IstioControlPlane implements ControlPlaneInstaller, RevisionTagger 
   }
 
   /** `tag set --overwrite -y` with the istioctl of the revision's version (or the newest present). */
-  async setTag(tag: string, revision: string): Promise<void> {
-    await this.istioctl.tagSet(await this.versionFor(revision), tag, revision);
+  async setTag(tag: string, revision: string, signal?: AbortSignal): Promise<void> {
+    await this.istioctl.tagSet(await this.versionFor(revision, signal), tag, revision, signal);
   }
 
-  async removeTag(tag: string): Promise<void> {
-    const current = (await this.inspector.tags()).find((t) => t.tag === tag);
+  async removeTag(tag: string, signal?: AbortSignal): Promise<void> {
+    const current = (await this.inspector.tags(signal)).find((t) => t.tag === tag);
     if (!current) return; // already gone: nothing to do
-    await this.istioctl.tagRemove(await this.versionFor(current.revision), tag);
+    await this.istioctl.tagRemove(await this.versionFor(current.revision, signal), tag, signal);
   }
 
-  private async versionFor(revision: string): Promise<string> {
-    const m = await versionsFor([revision], this.inspector, this.locator);
+  private async versionFor(revision: string, signal?: AbortSignal): Promise<string> {
+    const m = await versionsFor([revision], this.inspector, this.locator, signal);
     const v = [...m.keys()][0];
     if (!v) {
       throw new CodedError(ErrorCode.IstioctlMissing, `no istioctl available for revision ${revision}`, {

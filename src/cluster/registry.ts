@@ -43,6 +43,10 @@ export interface ClusterRegistryOptions {
   istioNamespace?: string;
   /** IstioOperator overlay for installs (`-f`). */
   installOverlay?: string | undefined;
+  /** Longest one Kubernetes request may take (KUBE_REQUEST_TIMEOUT, default 30 s); watches keep their own. */
+  kubeRequestTimeoutMs?: number | undefined;
+  /** Time within which a Kubernetes request's transient faults are retried (KUBE_RETRY_BUDGET, default 60 s). */
+  kubeRetryBudgetMs?: number | undefined;
   /** Concurrent API requests per wave (default 16). */
   concurrency?: number;
   /** Namespaces holding injected gateways (default: all). */
@@ -67,7 +71,14 @@ export interface ClusterAdapters extends ClusterPorts {
 
 export function createClusterAdapters(c: ClusterConfig, o: ClusterRegistryOptions): ClusterAdapters {
   const logger = o.logger.child({ cluster: c.name });
-  const kube = new KubeClient({ context: c.context, kubeconfig: c.kubeconfig });
+  const kube = new KubeClient(
+    { context: c.context, kubeconfig: c.kubeconfig },
+    {
+      requestTimeoutMs: o.kubeRequestTimeoutMs,
+      ...(o.kubeRetryBudgetMs !== undefined ? { retry: { budgetMs: o.kubeRetryBudgetMs } } : {}),
+      logger,
+    },
+  );
   const istioNamespace = o.istioNamespace ?? 'istio-system';
   const locator = new IstioctlLocator({
     dir: o.istioctlDir,

@@ -5,6 +5,7 @@
  */
 import { CodedError, ErrorCode } from '../../errors.js';
 import { scrubSecrets } from '../../log.js';
+import { classifyText } from '../kube/faults.js';
 
 export interface RunOutcome {
   failed: boolean;
@@ -71,9 +72,12 @@ export function mapOutcome(
   if (o.failed || (o.exitCode ?? 0) !== 0) {
     const tail = stderrTail(o.stderr) || stderrTail(o.stdout);
     const exit = o.exitCode === undefined ? 'killed' : `exit ${o.exitCode}`;
+    // a transient API error in stderr (etcd leader change, 429, reset, …) is worth another run
+    const transient = classifyText(tail) !== null;
     return new CodedError(ErrorCode.IstioctlFailed, `${what} failed (${exit})${tail ? `: ${tail}` : ''}`, {
       exitCode: o.exitCode ?? null,
       stderr: tail,
+      transient,
     });
   }
   return null;

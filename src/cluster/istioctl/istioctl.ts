@@ -1,6 +1,8 @@
 /** The istioctl operations the bot uses, with the binary of the version each call needs. */
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { sleep } from '../cancel.js';
+import { backoffMs, DEFAULT_RETRY } from '../kube/faults.js';
 import {
   installArgs,
   type PrecheckMessage,
@@ -36,31 +38,51 @@ export class Istioctl {
     this.runner = o.runner ?? runIstioctl;
   }
 
+  /**
+   * Runs one istioctl call. A read-only call (`readOnly`) whose stderr clearly shows a transient API
+   * error (faults.ts: etcd leader change, 429, reset, …) is run again, up to twice, after a short
+   * backoff; a call that changes the cluster is not (the engine's step retry decides that).
+   */
   async run(
     version: string,
     args: string[],
-    opts: { okExitCodes?: number[]; signal?: AbortSignal | undefined; timeoutMs?: number } = {},
+    opts: {
+      okExitCodes?: number[];
+      signal?: AbortSignal | undefined;
+      timeoutMs?: number;
+      readOnly?: boolean;
+    } = {},
   ): Promise<RunResult> {
     const bin = await this.o.locator.locate(version, opts.signal);
     const what = `istioctl ${version} ${args
       .filter((a) => !a.startsWith('-'))
       .slice(0, 2)
       .join(' ')}`;
-    return this.runner(bin, [...args, ...targetArgs(this.o.target)], {
-      timeoutMs: opts.timeoutMs ?? this.o.timeoutMs,
-      signal: opts.signal,
-      what,
-      logger: this.o.logger,
-      ...(opts.okExitCodes ? { okExitCodes: opts.okExitCodes } : {}),
-      ...(this.o.env ? { env: this.o.env } : {}),
-    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.runner(bin, [...args, ...targetArgs(this.o.target)], {
+          timeoutMs: opts.timeoutMs ?? this.o.timeoutMs,
+          signal: opts.signal,
+          what,
+          logger: this.o.logger,
+          ...(opts.okExitCodes ? { okExitCodes: opts.okExitCodes } : {}),
+          ...(this.o.env ? { env: this.o.env } : {}),
+        });
+      } catch (e) {
+        const transient = e instanceof CodedError && e.details.transient === true;
+        if (!opts.readOnly || !transient || attempt >= 3 || opts.signal?.aborted) throw e;
+        this.o.logger?.warn({ what, attempt }, 'istioctl hit a transient API error; running it again');
+        await sleep(backoffMs(attempt, DEFAULT_RETRY) + 500, opts.signal);
+      }
+    }
   }
 
   /** The client version the binary reports (`1.25.3`, `1.31-dev`). */
-  async clientVersion(version: string): Promise<string> {
-    const bin = await this.o.locator.locate(version);
+  async clientVersion(version: string, signal?: AbortSignal): Promise<string> {
+    const bin = await this.o.locator.locate(version, signal);
     const r = await this.runner(bin, versionArgs(), {
       timeoutMs: Math.min(this.o.timeoutMs, 30_000),
+      signal,
       what: `istioctl ${version} version`,
       logger: this.o.logger,
     });
@@ -69,7 +91,7 @@ export class Istioctl {
 
   /** Findings of `x precheck -o json`; exit 1 means "issues found", which is an answer, not a failure. */
   async precheck(version: string, signal?: AbortSignal): Promise<PrecheckMessage[]> {
-    const r = await this.run(version, precheckArgs(version), { okExitCodes: [1], signal });
+    const r = await this.run(version, precheckArgs(version), { okExitCodes: [1], signal, readOnly: true });
     const found = parsePrecheck(r.stdout);
     if (found === null || (r.exitCode === 1 && found.length === 0)) {
       throw new CodedError(
@@ -95,14 +117,14 @@ export class Istioctl {
     }
   }
 
-  async tagSet(version: string, tag: string, revision: string): Promise<void> {
-    await this.run(version, tagSetArgs(tag, revision));
+  async tagSet(version: string, tag: string, revision: string, signal?: AbortSignal): Promise<void> {
+    await this.run(version, tagSetArgs(tag, revision), { signal });
   }
 
   /** Idempotent: a tag that does not exist counts as removed. */
-  async tagRemove(version: string, tag: string): Promise<void> {
+  async tagRemove(version: string, tag: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.run(version, tagRemoveArgs(tag));
+      await this.run(version, tagRemoveArgs(tag), { signal });
     } catch (e) {
       if (e instanceof CodedError && /cannot find MutatingWebhookConfiguration for tag/i.test(e.message))
         return;
@@ -110,8 +132,8 @@ export class Istioctl {
     }
   }
 
-  async tagList(version: string): Promise<TagListEntry[]> {
-    const r = await this.run(version, tagListArgs());
+  async tagList(version: string, signal?: AbortSignal): Promise<TagListEntry[]> {
+    const r = await this.run(version, tagListArgs(), { signal, readOnly: true });
     const tags = parseTagList(r.stdout);
     if (tags === null) {
       throw new CodedError(ErrorCode.IstioctlFailed, `istioctl ${version} tag list printed no JSON`, {
@@ -125,7 +147,7 @@ export class Istioctl {
   async proxyStatus(version: string, revisions: string[], signal?: AbortSignal): Promise<string[]> {
     const out: string[] = [];
     for (const args of proxyStatusCalls(version, revisions)) {
-      out.push((await this.run(version, args, { signal })).stdout);
+      out.push((await this.run(version, args, { signal, readOnly: true })).stdout);
     }
     return out;
   }

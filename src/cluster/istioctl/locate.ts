@@ -10,6 +10,7 @@ import { access, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { raceAbort, throwIfAborted } from '../cancel.js';
 import { downloadIstioctl } from './download.js';
 import { compareLoose, parseLooseVersion } from './version.js';
 
@@ -37,7 +38,11 @@ async function isExecutable(path: string): Promise<boolean> {
 }
 
 export class IstioctlLocator {
-  private readonly downloads = new Map<string, Promise<string>>();
+  /** One download per version, shared by its callers; cancelled when every caller has gone. */
+  private readonly downloads = new Map<
+    string,
+    { p: Promise<string>; stop: AbortController; waiting: number }
+  >();
   constructor(private readonly o: LocatorOptions) {}
 
   candidates(version: string): string[] {
@@ -58,27 +63,46 @@ export class IstioctlLocator {
     }
     const looked = this.candidates(version);
     for (const p of looked) if (await isExecutable(p)) return p;
-    if (this.o.downloadUrl) {
-      let p = this.downloads.get(version);
-      if (!p) {
-        this.o.logger?.info({ version }, 'istioctl not found locally: downloading');
-        p = downloadIstioctl({
-          baseUrl: this.o.downloadUrl,
-          version,
-          cacheDir: this.o.cacheDir ?? this.o.dir,
-          timeoutMs: this.o.downloadTimeoutMs ?? 300_000,
-          signal,
-          ...(this.o.fetchImpl ? { fetchImpl: this.o.fetchImpl } : {}),
-        }).finally(() => this.downloads.delete(version));
-        this.downloads.set(version, p);
-      }
-      return p;
-    }
+    if (this.o.downloadUrl) return this.download(version, signal);
     throw new CodedError(
       ErrorCode.IstioctlMissing,
       `istioctl ${version} is not installed: looked for ${looked.join(', ')}. Put the binary there (ISTIOCTL_DIR) or set ISTIOCTL_DOWNLOAD_URL.`,
       { version, looked },
     );
+  }
+
+  /** Each caller waits on the shared download with its own signal; the last one to leave cancels it. */
+  private async download(version: string, signal?: AbortSignal): Promise<string> {
+    throwIfAborted(signal, `istioctl ${version} download`);
+    let d = this.downloads.get(version);
+    if (!d) {
+      this.o.logger?.info({ version }, 'istioctl not found locally: downloading');
+      const stop = new AbortController();
+      const p = downloadIstioctl({
+        baseUrl: this.o.downloadUrl!,
+        version,
+        cacheDir: this.o.cacheDir ?? this.o.dir,
+        timeoutMs: this.o.downloadTimeoutMs ?? 300_000,
+        signal: stop.signal,
+        ...(this.o.fetchImpl ? { fetchImpl: this.o.fetchImpl } : {}),
+      }).finally(() => {
+        if (this.downloads.get(version) === d) this.downloads.delete(version);
+      });
+      p.catch(() => undefined); // every waiter handles it; no unhandled rejection when all left
+      d = { p, stop, waiting: 0 };
+      this.downloads.set(version, d);
+    }
+    const shared = d;
+    shared.waiting++;
+    try {
+      return await raceAbort(shared.p, signal, `istioctl ${version} download`);
+    } finally {
+      shared.waiting--;
+      if (shared.waiting === 0 && signal?.aborted) {
+        if (this.downloads.get(version) === shared) this.downloads.delete(version);
+        shared.stop.abort(signal.reason);
+      }
+    }
   }
 
   /** Versions present locally, oldest first. */

@@ -1,10 +1,15 @@
 /**
  * Runs istioctl with execa: argv arrays (no shell), a timeout, cancellation, bounded output, stdin
  * closed (a prompt answers "no" instead of hanging), and errors mapped to coded errors.
+ *
+ * istioctl runs in its own process group (`detached: true`). On cancel or timeout the whole group is
+ * stopped, SIGTERM then SIGKILL after a short grace, so a wrapper script's children die too; the
+ * promise settles only once no process of the group is left.
  */
 import { execa } from 'execa';
 import type { Logger } from '../../log.js';
 import { mapOutcome, type RunOutcome, stderrTail } from './errors.js';
+import { stopGroup } from './process-group.js';
 
 export interface RunOptions {
   timeoutMs: number;
@@ -17,6 +22,8 @@ export interface RunOptions {
   /** How the call is named in messages, e.g. `istioctl 1.25.3 install`. */
   what: string;
   logger?: Logger | undefined;
+  /** Between SIGTERM and SIGKILL to the process group. Default 2 s. */
+  killGraceMs?: number;
 }
 
 export interface RunResult {
@@ -29,24 +36,51 @@ export interface RunResult {
 /** A function that runs one istioctl call; injectable so engine-level tests can stub it. */
 export type IstioctlRunner = (bin: string, args: string[], opts: RunOptions) => Promise<RunResult>;
 
+const cancelledBeforeStart = (what: string): RunOutcome => ({
+  failed: true,
+  timedOut: false,
+  isCanceled: true,
+  isMaxBuffer: false,
+  stdout: '',
+  stderr: `${what}: not started`,
+});
+
 export const runIstioctl: IstioctlRunner = async (bin, args, opts) => {
   const started = Date.now();
-  const r = await execa(bin, args, {
-    timeout: opts.timeoutMs,
-    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
-    forceKillAfterDelay: 5_000,
+  if (opts.signal?.aborted) throw mapOutcome(opts.what, cancelledBeforeStart(opts.what), opts.timeoutMs);
+  const sub = execa(bin, args, {
+    detached: true,
     maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
     reject: false,
     stdin: 'ignore',
     ...(opts.env ? { env: opts.env } : {}),
     stripFinalNewline: false,
   });
+  let why: 'timeout' | 'cancel' | undefined;
+  let stopping: Promise<boolean> | undefined;
+  const stop = (reason: 'timeout' | 'cancel') => {
+    if (why || sub.pid === undefined) return;
+    why = reason;
+    stopping = stopGroup(sub.pid, opts.killGraceMs ?? 2_000);
+  };
+  const timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
+  const onAbort = () => stop('cancel');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let r: Awaited<typeof sub>;
+  try {
+    r = await sub;
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  // settle only once nothing of the group is left (a child that outlived the wrapper included)
+  const leftover = stopping ? await stopping : false;
   const stdout = typeof r.stdout === 'string' ? r.stdout : '';
   const stderr = typeof r.stderr === 'string' ? r.stderr : '';
   const outcome: RunOutcome = {
     failed: r.failed,
-    timedOut: r.timedOut,
-    isCanceled: r.isCanceled,
+    timedOut: why === 'timeout',
+    isCanceled: why === 'cancel',
     isMaxBuffer: r.isMaxBuffer,
     exitCode: r.exitCode,
     code: (r as { code?: string }).code,
@@ -55,7 +89,12 @@ export const runIstioctl: IstioctlRunner = async (bin, args, opts) => {
   };
   const durationMs = Date.now() - started;
   // argv holds names and paths only (no secrets); the environment is never logged.
-  opts.logger?.debug({ args, exitCode: r.exitCode, durationMs }, `${opts.what} finished`);
+  opts.logger?.debug(
+    { args, exitCode: r.exitCode, durationMs, stopped: why ?? null },
+    `${opts.what} finished`,
+  );
+  if (leftover)
+    opts.logger?.error({ pgid: sub.pid }, `${opts.what}: a process of its group survived SIGKILL`);
   const error = mapOutcome(opts.what, outcome, opts.timeoutMs, opts.okExitCodes);
   if (error) {
     opts.logger?.warn({ code: error.code, stderr: stderrTail(stderr) }, error.message);

@@ -38,18 +38,22 @@ export class KubeGatewayMover implements GatewayMover {
     private readonly o: GatewayOptions = {},
   ) {}
 
-  async find(): Promise<{ ref: WorkloadRef; rev: string | null }[]> {
+  async find(signal?: AbortSignal): Promise<{ ref: WorkloadRef; rev: string | null }[]> {
     const lists = this.o.namespaces
       ? await Promise.all(
           this.o.namespaces.map((ns) =>
-            this.client.call(`list Deployments in ${ns}`, () =>
-              this.client.apps.listNamespacedDeployment({ namespace: ns }),
+            this.client.request(
+              `list Deployments in ${ns}`,
+              (o) => this.client.apps.listNamespacedDeployment({ namespace: ns }, o),
+              { signal },
             ),
           ),
         )
       : [
-          await this.client.call('list Deployments', () =>
-            this.client.apps.listDeploymentForAllNamespaces({}),
+          await this.client.request(
+            'list Deployments',
+            (o) => this.client.apps.listDeploymentForAllNamespaces({}, o),
+            { signal },
           ),
         ];
     return lists
@@ -65,19 +69,25 @@ export class KubeGatewayMover implements GatewayMover {
       }));
   }
 
-  async moveGateways(revision: string): Promise<WorkloadRef[]> {
-    const gws = await this.find();
+  async moveGateways(revision: string, signal?: AbortSignal): Promise<WorkloadRef[]> {
+    const gws = await this.find(signal);
     for (const g of gws) {
       if (g.rev === revision) continue;
-      await patchWorkload(this.client, g.ref, {
-        spec: { template: { metadata: { labels: { 'istio.io/rev': revision } } } },
-      });
+      await patchWorkload(
+        this.client,
+        g.ref,
+        { spec: { template: { metadata: { labels: { 'istio.io/rev': revision } } } } },
+        signal,
+      );
     }
     const refs = gws.map((g) => g.ref);
     if (refs.length === 0) return refs;
-    await this.restarter.waitForRollouts(refs, { timeoutMs: this.o.timeoutMs ?? 600_000 });
+    await this.restarter.waitForRollouts(refs, {
+      timeoutMs: this.o.timeoutMs ?? 600_000,
+      ...(signal ? { signal } : {}),
+    });
     const namespaces = [...new Set(refs.map((r) => r.namespace))];
-    const pods = (await this.inspector.sidecars(namespaces)).filter((p) =>
+    const pods = (await this.inspector.sidecars(namespaces, signal)).filter((p) =>
       refs.some((r) => r.namespace === p.namespace && p.workload?.name === r.name),
     );
     const wrong = pods.filter((p) => p.revision !== revision);

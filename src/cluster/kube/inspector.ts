@@ -11,7 +11,7 @@ import type {
 } from '../../engine/ports.js';
 import { CodedError, ErrorCode } from '../../errors.js';
 import { versionFromImage } from '../istioctl/version.js';
-import type { KubeClient } from './client.js';
+import type { KubeClient, RequestOptions } from './client.js';
 import { deploymentStatus } from './rollout-status.js';
 import { checkRevision, isLivePod, podSidecar } from './sidecar.js';
 import { limiter } from './watch.js';
@@ -40,12 +40,15 @@ export class KubeMeshInspector implements MeshInspector {
     private readonly istioNamespace = 'istio-system',
   ) {}
 
-  async controlPlanes(): Promise<ControlPlane[]> {
-    const l = await this.client.call(`list istiod Deployments in ${this.istioNamespace}`, () =>
-      this.client.apps.listNamespacedDeployment({
-        namespace: this.istioNamespace,
-        labelSelector: 'app=istiod',
-      }),
+  async controlPlanes(signal?: AbortSignal): Promise<ControlPlane[]> {
+    const l = await this.client.request(
+      `list istiod Deployments in ${this.istioNamespace}`,
+      (o) =>
+        this.client.apps.listNamespacedDeployment(
+          { namespace: this.istioNamespace, labelSelector: 'app=istiod' },
+          o,
+        ),
+      { signal },
     );
     return l.items
       .filter((d: V1Deployment) => !d.metadata?.deletionTimestamp)
@@ -62,9 +65,12 @@ export class KubeMeshInspector implements MeshInspector {
   }
 
   /** Mutating webhooks of Istio: each revision's injector and the tag webhooks. */
-  async injectors(): Promise<InjectorWebhook[]> {
-    const l = await this.client.call('list MutatingWebhookConfigurations', () =>
-      this.client.admission.listMutatingWebhookConfiguration({ labelSelector: 'app=sidecar-injector' }),
+  async injectors(signal?: AbortSignal): Promise<InjectorWebhook[]> {
+    const l = await this.client.request(
+      'list MutatingWebhookConfigurations',
+      (o) =>
+        this.client.admission.listMutatingWebhookConfiguration({ labelSelector: 'app=sidecar-injector' }, o),
+      { signal },
     );
     return l.items.map((w) => ({
       name: w.metadata?.name ?? '',
@@ -73,9 +79,11 @@ export class KubeMeshInspector implements MeshInspector {
     }));
   }
 
-  async tags(): Promise<RevisionTag[]> {
-    const l = await this.client.call('list tag MutatingWebhookConfigurations', () =>
-      this.client.admission.listMutatingWebhookConfiguration({ labelSelector: 'istio.io/tag' }),
+  async tags(signal?: AbortSignal): Promise<RevisionTag[]> {
+    const l = await this.client.request(
+      'list tag MutatingWebhookConfigurations',
+      (o) => this.client.admission.listMutatingWebhookConfiguration({ labelSelector: 'istio.io/tag' }, o),
+      { signal },
     );
     const seen = new Map<string, RevisionTag>();
     for (const w of l.items) {
@@ -85,8 +93,10 @@ export class KubeMeshInspector implements MeshInspector {
     return [...seen.values()].sort((a, b) => a.tag.localeCompare(b.tag));
   }
 
-  async namespaces(): Promise<NamespaceInfo[]> {
-    const l = await this.client.call('list Namespaces', () => this.client.core.listNamespace({}));
+  async namespaces(signal?: AbortSignal): Promise<NamespaceInfo[]> {
+    const l = await this.client.request('list Namespaces', (o) => this.client.core.listNamespace({}, o), {
+      signal,
+    });
     return l.items.map((n) => ({
       name: n.metadata?.name ?? '',
       injection: n.metadata?.labels?.['istio-injection'] ?? null,
@@ -94,24 +104,20 @@ export class KubeMeshInspector implements MeshInspector {
     }));
   }
 
-  async workloads(namespaces: string[]): Promise<Workload[]> {
+  async workloads(namespaces: string[], signal?: AbortSignal): Promise<Workload[]> {
+    const list = <R>(what: string, fn: (o: RequestOptions) => Promise<R>) =>
+      this.limit(() => this.client.request(what, fn, { signal }));
     const per = await Promise.all(
       namespaces.map((ns) =>
         Promise.all([
-          this.limit(() =>
-            this.client.call(`list Deployments in ${ns}`, () =>
-              this.client.apps.listNamespacedDeployment({ namespace: ns }),
-            ),
+          list(`list Deployments in ${ns}`, (o) =>
+            this.client.apps.listNamespacedDeployment({ namespace: ns }, o),
           ),
-          this.limit(() =>
-            this.client.call(`list StatefulSets in ${ns}`, () =>
-              this.client.apps.listNamespacedStatefulSet({ namespace: ns }),
-            ),
+          list(`list StatefulSets in ${ns}`, (o) =>
+            this.client.apps.listNamespacedStatefulSet({ namespace: ns }, o),
           ),
-          this.limit(() =>
-            this.client.call(`list DaemonSets in ${ns}`, () =>
-              this.client.apps.listNamespacedDaemonSet({ namespace: ns }),
-            ),
+          list(`list DaemonSets in ${ns}`, (o) =>
+            this.client.apps.listNamespacedDaemonSet({ namespace: ns }, o),
           ),
         ]).then(([d, s, ds]) => [
           ...d.items.map((x) => ({
@@ -142,14 +148,14 @@ export class KubeMeshInspector implements MeshInspector {
   }
 
   /** Live pods only: Succeeded/Failed and terminating pods are ignored (they never move and go away). */
-  async sidecars(namespaces: string[]): Promise<PodSidecar[]> {
-    const per = await Promise.all(namespaces.map((ns) => this.limit(() => this.pods(ns))));
+  async sidecars(namespaces: string[], signal?: AbortSignal): Promise<PodSidecar[]> {
+    const per = await Promise.all(namespaces.map((ns) => this.limit(() => this.pods(ns, signal))));
     return per.flat().filter(isLivePod).map(podSidecar);
   }
 
   /** Every live pod of the cluster with its sidecar (one paged list, for the kubernetes proxy-status source). */
-  async allSidecars(): Promise<PodSidecar[]> {
-    return (await this.pods(null)).filter(isLivePod).map(podSidecar);
+  async allSidecars(signal?: AbortSignal): Promise<PodSidecar[]> {
+    return (await this.pods(null, signal)).filter(isLivePod).map(podSidecar);
   }
 
   /**
@@ -160,8 +166,9 @@ export class KubeMeshInspector implements MeshInspector {
     namespaces: string[],
     revision: string,
     workloads?: WorkloadRef[],
+    signal?: AbortSignal,
   ): Promise<{ checked: number; uninjected: PodSidecar[]; others: PodSidecar[] }> {
-    const pods = await this.sidecars(namespaces);
+    const pods = await this.sidecars(namespaces, signal);
     const inWave = workloads ? new Set(workloads.map((w) => `${w.kind}/${w.namespace}/${w.name}`)) : null;
     const mine = (p: PodSidecar) =>
       !inWave ||
@@ -183,9 +190,15 @@ export class KubeMeshInspector implements MeshInspector {
     return { checked: r.checked, uninjected: r.uninjected, others };
   }
 
-  async istiodPods(revision?: string): Promise<IstiodPod[]> {
-    const l = await this.client.call(`list istiod Pods in ${this.istioNamespace}`, () =>
-      this.client.core.listNamespacedPod({ namespace: this.istioNamespace, labelSelector: 'app=istiod' }),
+  async istiodPods(revision?: string, signal?: AbortSignal): Promise<IstiodPod[]> {
+    const l = await this.client.request(
+      `list istiod Pods in ${this.istioNamespace}`,
+      (o) =>
+        this.client.core.listNamespacedPod(
+          { namespace: this.istioNamespace, labelSelector: 'app=istiod' },
+          o,
+        ),
+      { signal },
     );
     return l.items
       .filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)
@@ -198,22 +211,22 @@ export class KubeMeshInspector implements MeshInspector {
       .filter((p) => revision === undefined || p.revision === revision);
   }
 
-  private async pods(namespace: string | null): Promise<V1Pod[]> {
+  private async pods(namespace: string | null, signal?: AbortSignal): Promise<V1Pod[]> {
     const out: V1Pod[] = [];
     let cont: string | undefined;
     do {
       const what = namespace ? `list Pods in ${namespace}` : 'list Pods';
-      const page = await this.client.call(what, () =>
-        namespace
-          ? this.client.core.listNamespacedPod({
-              namespace,
-              limit: PAGE,
-              ...(cont ? { _continue: cont } : {}),
-            })
-          : this.client.core.listPodForAllNamespaces({ limit: PAGE, ...(cont ? { _continue: cont } : {}) }),
+      const page = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
+      const got = await this.client.request(
+        what,
+        (o) =>
+          namespace
+            ? this.client.core.listNamespacedPod({ namespace, ...page }, o)
+            : this.client.core.listPodForAllNamespaces(page, o),
+        { signal },
       );
-      out.push(...page.items);
-      cont = page.metadata?._continue || undefined;
+      out.push(...got.items);
+      cont = got.metadata?._continue || undefined;
     } while (cont);
     return out;
   }

@@ -6,7 +6,7 @@
 
 import type { NamespaceTarget } from '../../domain/upgrade/record.js';
 import type { NamespaceMover } from '../../engine/ports.js';
-import { type KubeClient, MERGE_PATCH } from './client.js';
+import { type KubeClient, mergePatch } from './client.js';
 
 export const REV_LABEL = 'istio.io/rev';
 export const INJECTION_LABEL = 'istio-injection';
@@ -21,12 +21,16 @@ export function labelPatch(target: NamespaceTarget): Record<string, string | nul
 export class KubeNamespaceMover implements NamespaceMover {
   constructor(private readonly client: KubeClient) {}
 
-  async point(namespace: string, target: NamespaceTarget): Promise<void> {
-    await this.client.call(`label Namespace ${namespace}`, () =>
-      this.client.core.patchNamespace(
-        { name: namespace, body: { metadata: { labels: labelPatch(target) } } },
-        MERGE_PATCH,
-      ),
+  /** A merge patch that sets the labels: idempotent, so transient faults are retried. */
+  async point(namespace: string, target: NamespaceTarget, signal?: AbortSignal): Promise<void> {
+    await this.client.request(
+      `label Namespace ${namespace}`,
+      (o) =>
+        this.client.core.patchNamespace(
+          { name: namespace, body: { metadata: { labels: labelPatch(target) } } },
+          mergePatch(o),
+        ),
+      { signal },
     );
   }
 }

@@ -9,6 +9,7 @@
 import type { RolloutProgress, WorkloadRef, WorkloadRestarter } from '../../engine/ports.js';
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { abortError, allOrStop, throwIfAborted } from '../cancel.js';
 import type { KubeClient } from './client.js';
 import { isOnDelete, type RolloutStatus, rolloutStatus } from './rollout-status.js';
 import { limiter, listWatch } from './watch.js';
@@ -55,18 +56,23 @@ export class KubeRestarter implements WorkloadRestarter {
    * thrown as one CodedError(rollout_failed) naming each, after the others were restarted, so the thread
    * says what a person must do; a retry after they did it succeeds without a second rollout.
    */
-  async restart(workloads: WorkloadRef[], restartedAt: string): Promise<void> {
+  async restart(workloads: WorkloadRef[], restartedAt: string, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal, 'restart');
     const found = new Map<string, WorkloadObject>();
-    await Promise.all(
-      groupRefs(workloads).map((g) =>
-        this.limit(() =>
-          this.client.call(`list ${g.kind}s in ${g.namespace}`, () =>
-            listWorkloads(this.client, g.kind, g.namespace),
-          ),
-        ).then((l) => {
-          for (const obj of l.items) found.set(`${g.kind}/${g.namespace}/${obj.metadata?.name}`, obj);
-        }),
+    await allOrStop(
+      groupRefs(workloads).map(
+        (g) => (s: AbortSignal) =>
+          this.limit(() =>
+            this.client.request(
+              `list ${g.kind}s in ${g.namespace}`,
+              (o) => listWorkloads(this.client, g.kind, g.namespace, o),
+              { signal: s },
+            ),
+          ).then((l) => {
+            for (const obj of l.items) found.set(`${g.kind}/${g.namespace}/${obj.metadata?.name}`, obj);
+          }),
       ),
+      signal,
     );
     const blocked: BlockedWorkload[] = [];
     const toPatch: WorkloadRef[] = [];
@@ -95,14 +101,12 @@ export class KubeRestarter implements WorkloadRestarter {
         });
       }
     }
-    await Promise.all(
-      toPatch.map((ref) =>
-        this.limit(() =>
-          patchWorkload(this.client, ref, {
-            spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } },
-          }),
-        ),
-      ),
+    // once cancelled (or after a permanent failure), queued patches are not sent; in-flight ones are
+    // aborted, and this settles only when none is left running
+    const stamp = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
+    await allOrStop(
+      toPatch.map((ref) => (s: AbortSignal) => this.limit(() => patchWorkload(this.client, ref, stamp, s))),
+      signal,
     );
     this.o.logger?.info(
       { patched: toPatch.length, unchanged: workloads.length - toPatch.length, blocked: blocked.length },
@@ -149,9 +153,11 @@ export class KubeRestarter implements WorkloadRestarter {
 
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      let unlisten = () => {};
       const finish = (err?: unknown) => {
         if (settled) return;
         settled = true;
+        unlisten();
         clearTimeout(timer);
         clearTimeout(emitTimer);
         stop.abort();
@@ -195,10 +201,11 @@ export class KubeRestarter implements WorkloadRestarter {
         );
       }, opts.timeoutMs);
       if (opts.signal) {
-        if (opts.signal.aborted) return finish(opts.signal.reason ?? new Error('aborted'));
-        opts.signal.addEventListener('abort', () => finish(opts.signal?.reason ?? new Error('aborted')), {
-          once: true,
-        });
+        const signal = opts.signal;
+        if (signal.aborted) return finish(abortError(signal, 'rollout wait'));
+        const onAbort = () => finish(abortError(signal, 'rollout wait'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        unlisten = () => signal.removeEventListener('abort', onAbort);
       }
       emit(true);
       for (const g of groupRefs(workloads)) {
@@ -208,7 +215,7 @@ export class KubeRestarter implements WorkloadRestarter {
           client: this.client,
           what: `${g.kind}s in ${g.namespace}`,
           path: watchPath(g.kind, g.namespace),
-          list: () => listWorkloads(this.client, g.kind, g.namespace),
+          list: (o) => listWorkloads(this.client, g.kind, g.namespace, o),
           limit: this.limit,
           signal: stop.signal,
           ...(this.o.watchTimeoutSeconds ? { timeoutSeconds: this.o.watchTimeoutSeconds } : {}),

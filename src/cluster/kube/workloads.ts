@@ -1,7 +1,7 @@
 /** Per-kind access to Deployments, StatefulSets and DaemonSets (list, patch, watch path). */
 import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { WorkloadKind, WorkloadRef } from '../../engine/ports.js';
-import { type KubeClient, MERGE_PATCH } from './client.js';
+import { type KubeClient, mergePatch, type RequestOptions } from './client.js';
 import type { AnyWorkload } from './rollout-status.js';
 import type { Listed } from './watch.js';
 
@@ -20,33 +20,45 @@ export function watchPath(kind: WorkloadKind, namespace: string): string {
   return `/apis/apps/v1/namespaces/${namespace}/${PLURAL[kind]}`;
 }
 
+/** One list request (pass it to `client.request`, which gives it `opts`). */
 export function listWorkloads(
   client: KubeClient,
   kind: WorkloadKind,
   namespace: string,
+  opts?: RequestOptions,
 ): Promise<Listed<WorkloadObject>> {
   switch (kind) {
     case 'Deployment':
-      return client.apps.listNamespacedDeployment({ namespace });
+      return client.apps.listNamespacedDeployment({ namespace }, opts);
     case 'StatefulSet':
-      return client.apps.listNamespacedStatefulSet({ namespace });
+      return client.apps.listNamespacedStatefulSet({ namespace }, opts);
     case 'DaemonSet':
-      return client.apps.listNamespacedDaemonSet({ namespace });
+      return client.apps.listNamespacedDaemonSet({ namespace }, opts);
   }
 }
 
-export function patchWorkload(client: KubeClient, ref: WorkloadRef, body: object): Promise<WorkloadObject> {
+/** A merge patch that sets values (idempotent: a retry sets the same values again). */
+export function patchWorkload(
+  client: KubeClient,
+  ref: WorkloadRef,
+  body: object,
+  signal?: AbortSignal,
+): Promise<WorkloadObject> {
   const p = { name: ref.name, namespace: ref.namespace, body };
-  return client.call(`patch ${refName(ref)}`, () => {
-    switch (ref.kind) {
-      case 'Deployment':
-        return client.apps.patchNamespacedDeployment(p, MERGE_PATCH);
-      case 'StatefulSet':
-        return client.apps.patchNamespacedStatefulSet(p, MERGE_PATCH);
-      case 'DaemonSet':
-        return client.apps.patchNamespacedDaemonSet(p, MERGE_PATCH);
-    }
-  });
+  return client.request(
+    `patch ${refName(ref)}`,
+    (o) => {
+      switch (ref.kind) {
+        case 'Deployment':
+          return client.apps.patchNamespacedDeployment(p, mergePatch(o));
+        case 'StatefulSet':
+          return client.apps.patchNamespacedStatefulSet(p, mergePatch(o));
+        case 'DaemonSet':
+          return client.apps.patchNamespacedDaemonSet(p, mergePatch(o));
+      }
+    },
+    { signal },
+  );
 }
 
 export const asAny = (kind: WorkloadKind, obj: WorkloadObject): AnyWorkload => ({ kind, obj }) as AnyWorkload;

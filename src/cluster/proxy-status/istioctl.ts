@@ -17,9 +17,9 @@ export class IstioctlProxyStatus implements ProxyStatusSource {
     private readonly inspector: KubeMeshInspector,
   ) {}
 
-  async capture(revisions: string[]): Promise<string[]> {
+  async capture(revisions: string[], signal?: AbortSignal): Promise<string[]> {
     if (revisions.length === 0) return [];
-    const byVersion = await versionsFor(revisions, this.inspector, this.locator);
+    const byVersion = await versionsFor(revisions, this.inspector, this.locator, signal);
     const version = [...byVersion.keys()].pop();
     if (!version) {
       throw new CodedError(
@@ -30,7 +30,7 @@ export class IstioctlProxyStatus implements ProxyStatusSource {
         },
       );
     }
-    return this.istioctl.proxyStatus(version, revisions);
+    return this.istioctl.proxyStatus(version, revisions, signal);
   }
 }
 
@@ -42,8 +42,9 @@ export async function versionsFor(
   revisions: string[],
   inspector: KubeMeshInspector,
   locator: IstioctlLocator,
+  signal?: AbortSignal,
 ): Promise<Map<string, string[]>> {
-  const [planes, local] = await Promise.all([inspector.controlPlanes(), locator.available()]);
+  const [planes, local] = await Promise.all([inspector.controlPlanes(signal), locator.available()]);
   const newest = local[local.length - 1];
   const found = new Map<string, string[]>();
   for (const rev of revisions) {

@@ -14,8 +14,11 @@ export class KubernetesProxyStatus implements ProxyStatusSource {
     private readonly clusterId = 'Kubernetes',
   ) {}
 
-  async capture(revisions: string[]): Promise<string[]> {
-    const [pods, istiods] = await Promise.all([this.inspector.allSidecars(), this.inspector.istiodPods()]);
+  async capture(revisions: string[], signal?: AbortSignal): Promise<string[]> {
+    const [pods, istiods] = await Promise.all([
+      this.inspector.allSidecars(signal),
+      this.inspector.istiodPods(undefined, signal),
+    ]);
     const wanted = new Set(revisions);
     const istiodOf = (rev: string) =>
       istiods.find((p) => p.revision === rev && p.ready)?.name ??

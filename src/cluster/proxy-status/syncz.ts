@@ -6,6 +6,7 @@
 import { parseProxyStatus } from '../../domain/proxystatus/index.js';
 import type { ProxyStatusSource } from '../../engine/ports.js';
 import { CodedError, ErrorCode } from '../../errors.js';
+import { abortError, throwIfAborted } from '../cancel.js';
 import type { IstiodPod, KubeMeshInspector } from '../kube/inspector.js';
 import { renderTable } from './render.js';
 
@@ -22,22 +23,27 @@ export class SynczProxyStatus implements ProxyStatusSource {
     private readonly o: SynczOptions = {},
   ) {}
 
-  async capture(revisions: string[]): Promise<string[]> {
-    const pods = (await this.inspector.istiodPods()).filter((p) => revisions.includes(p.revision));
+  async capture(revisions: string[], signal?: AbortSignal): Promise<string[]> {
+    const pods = (await this.inspector.istiodPods(undefined, signal)).filter((p) =>
+      revisions.includes(p.revision),
+    );
     const out: string[] = [];
-    for (const pod of pods) out.push(await this.one(pod));
+    for (const pod of pods) out.push(await this.one(pod, signal));
     return out;
   }
 
-  private async one(pod: IstiodPod): Promise<string> {
+  private async one(pod: IstiodPod, signal?: AbortSignal): Promise<string> {
     const url = this.o.endpoint?.(pod) ?? `http://${pod.ip}:15014/debug/syncz`;
     const f = this.o.fetchImpl ?? fetch;
+    const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 30_000);
     let text: string;
     try {
-      const res = await f(url, { signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000) });
+      throwIfAborted(signal, `istiod ${pod.name} /debug/syncz`);
+      const res = await f(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       text = await res.text();
     } catch (e) {
+      if (signal?.aborted) throw abortError(signal, `istiod ${pod.name} /debug/syncz`);
       throw new CodedError(ErrorCode.KubeApi, `istiod ${pod.name} /debug/syncz: ${(e as Error).message}`, {
         pod: pod.name,
       });
