@@ -44,6 +44,8 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
           istioNamespace: config.ISTIO_NAMESPACE,
           downloadUrl: config.ISTIOCTL_DOWNLOAD_URL,
           istioctlTimeoutMs: config.ISTIOCTL_TIMEOUT,
+          kubeRequestTimeoutMs: config.KUBE_REQUEST_TIMEOUT,
+          kubeRetryBudgetMs: config.KUBE_RETRY_BUDGET,
           proxyStatusSource: config.PROXY_STATUS_SOURCE,
           logger,
         });

@@ -102,6 +102,10 @@ export const envSchema = z.object({
   GRACE_PERIOD: duration('GRACE_PERIOD', '10m'),
   WAVE_TIMEOUT: duration('WAVE_TIMEOUT', '15m'),
   ISTIOCTL_TIMEOUT: duration('ISTIOCTL_TIMEOUT', '10m'),
+  /** Longest one Kubernetes API request may take (watches keep their own server-side timeout). */
+  KUBE_REQUEST_TIMEOUT: duration('KUBE_REQUEST_TIMEOUT', '30s'),
+  /** Time within which a Kubernetes request's transient faults (429, 5xx, resets, timeouts) are retried. */
+  KUBE_RETRY_BUDGET: duration('KUBE_RETRY_BUDGET', '60s'),
 });
 
 /** Checks across variables, on the raw environment, so they are reported together with every other problem. */
