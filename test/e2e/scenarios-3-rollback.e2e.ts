@@ -4,12 +4,12 @@
 // every namespace and pod is back on the old revision, the gateway too, and the canary is uninstalled.
 // Slack emulator → Bolt → REAL engine → REAL cluster adapters and istioctl (1.25.3 → 1.31-dev).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createGateway } from './support-gateway.js';
 import {
   approvalMessage,
   approve,
   CH,
   createApps,
-  createGateway,
   diffMessage,
   dumpThread,
   expectPodsOn,

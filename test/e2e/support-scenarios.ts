@@ -142,20 +142,6 @@ export async function createApps(
   for (const ns of namespaces) for (const n of names) await waitForDeploymentAvailable(ns, n);
 }
 
-/** An injected gateway (Helm gateway chart style) in its own unlabelled namespace. */
-export async function createGateway(namespace: string, revision: string): Promise<void> {
-  const { core, apps } = api();
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  await apps.createNamespacedDeployment({
-    namespace,
-    body: deploymentBody(namespace, 'ingress', {
-      labels: { 'istio.io/rev': revision, 'sidecar.istio.io/inject': 'true' },
-      annotations: { 'inject.istio.io/templates': 'gateway' },
-    }),
-  });
-  await waitForDeploymentAvailable(namespace, 'ingress');
-}
-
 // ------------------------------------------------------------------------------------- cluster reads
 
 export interface PodView {

@@ -5,6 +5,12 @@
 // It is deliberately small: it is faithful to the contract the bot reads (image tag, the
 // `sidecar.istio.io/status` annotation with `revision`, `istio.io/rev` annotation), not to
 // every field of the real injection template.
+// Templates (annotation `inject.istio.io/templates`, default `sidecar`), as istiod's
+// manifests/charts/istio-control/istio-discovery/files/*.yaml and pkg/kube/inject/webhook.go:
+// - `sidecar`: istio-init + istio-proxy (`proxy sidecar`), label security.istio.io/tlsMode;
+// - `gateway` (Helm gateway chart pods): NO init container, istio-proxy (`proxy router`) as a regular
+//   container, no tlsMode label. A container the pod already has named istio-proxy is merged over
+//   the template's, and its `image: auto` is replaced by the revision's proxy image (AutoImage).
 
 export interface PodLike {
   metadata?: {
@@ -18,7 +24,7 @@ export interface PodLike {
   spec?: {
     hostNetwork?: boolean;
     nodeName?: string;
-    containers?: { name: string }[];
+    containers?: { name: string; image?: string; [field: string]: unknown }[];
     initContainers?: { name: string }[];
     volumes?: { name: string }[];
   };
@@ -83,9 +89,23 @@ export function injectionSkipReason(pod: PodLike, namespace: string): string | u
   if (inject !== undefined && ['false', 'n', 'no', 'off'].includes(inject.toLowerCase()))
     return 'disabled by pod';
   if (pod.metadata?.annotations?.[STATUS_ANNOTATION]) return 'already injected';
-  const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].map((c) => c.name);
-  if (names.includes('istio-proxy')) return 'already has istio-proxy';
   return undefined;
+}
+
+export const TEMPLATES_ANNOTATION = 'inject.istio.io/templates';
+/** istiod's AutoImage: a container image the injector replaces with the proxy image. */
+export const AUTO_IMAGE = 'auto';
+
+/** The injection templates a pod asks for; istiod's selectTemplates (default `sidecar`). */
+export function injectionTemplates(pod: PodLike): string[] {
+  const a = pod.metadata?.annotations?.[TEMPLATES_ANNOTATION];
+  if (a === undefined) return ['sidecar'];
+  const names = a.split(',').map((t) => t.trim());
+  for (const t of names) {
+    // istiod: `requested template "x" not found; have sidecar, gateway, ...` (the webhook errors)
+    if (!['sidecar', 'gateway'].includes(t)) throw new Error(`requested template "${t}" not found`);
+  }
+  return names;
 }
 
 /** Kubernetes 1.33+ on every node (or the pod's node) means native sidecars under `auto` (Istio 1.27+). */
@@ -118,26 +138,35 @@ export function injectionPatch(
   const ops: JsonPatchOp[] = [];
   const meta = pod.metadata ?? {};
   const spec = pod.spec ?? {};
-  const appContainers = spec.containers ?? [];
-  const initNames = opts.native ? ['istio-init', 'istio-proxy'] : ['istio-init'];
+  const templates = injectionTemplates(pod);
+  const gateway = templates.includes('gateway') && !templates.includes('sidecar');
+  const existing = (spec.containers ?? []).findIndex((c) => c.name === 'istio-proxy');
+  // the gateway template and a pod's own istio-proxy keep the proxy a regular container
+  const native = opts.native && !gateway && existing < 0;
+  const appContainers = (spec.containers ?? []).filter((c) => c.name !== 'istio-proxy');
+  const initNames = gateway ? null : native ? ['istio-init', 'istio-proxy'] : ['istio-init'];
   const status = {
     initContainers: initNames,
-    containers: opts.native ? null : ['istio-proxy'],
+    containers: native ? null : ['istio-proxy'],
     volumes: SIDECAR_VOLUMES,
     imagePullSecrets: null,
     revision: opts.revision,
   };
   const annotations: Record<string, string> = {
     'istio.io/rev': opts.revision,
-    'kubectl.kubernetes.io/default-container': appContainers[0]?.name ?? 'istio-proxy',
-    'kubectl.kubernetes.io/default-logs-container': appContainers[0]?.name ?? 'istio-proxy',
     'prometheus.io/path': '/stats/prometheus',
     'prometheus.io/port': '15020',
     'prometheus.io/scrape': 'true',
     [STATUS_ANNOTATION]: JSON.stringify(status),
   };
+  // the sidecar template always names a default container; the gateway one only an app container
+  const first = appContainers[0]?.name ?? (gateway ? undefined : 'istio-proxy');
+  if (first !== undefined) {
+    annotations['kubectl.kubernetes.io/default-container'] = first;
+    annotations['kubectl.kubernetes.io/default-logs-container'] = first;
+  }
   const labels: Record<string, string> = {
-    'security.istio.io/tlsMode': 'istio',
+    ...(gateway ? {} : { 'security.istio.io/tlsMode': 'istio' }),
     'service.istio.io/canonical-name': canonicalName(pod),
     'service.istio.io/canonical-revision':
       meta.labels?.version ?? meta.labels?.['app.kubernetes.io/version'] ?? 'latest',
@@ -145,12 +174,14 @@ export function injectionPatch(
   addMap(ops, '/metadata/annotations', meta.annotations, annotations);
   addMap(ops, '/metadata/labels', meta.labels, labels);
 
-  const proxy = proxyContainer(opts.image, opts.native);
-  const init = initContainer(opts.image);
-  const inits = opts.native ? [init, proxy] : [init];
-  if (spec.initContainers === undefined) ops.push({ op: 'add', path: '/spec/initContainers', value: inits });
+  const template = proxyContainer(opts.image, native, gateway ? 'router' : 'sidecar');
+  const proxy = existing < 0 ? template : mergeContainer(template, spec.containers![existing]!);
+  const inits = gateway ? [] : native ? [initContainer(opts.image), proxy] : [initContainer(opts.image)];
+  if (inits.length > 0 && spec.initContainers === undefined)
+    ops.push({ op: 'add', path: '/spec/initContainers', value: inits });
   else for (const c of inits) ops.push({ op: 'add', path: '/spec/initContainers/-', value: c });
-  if (!opts.native) ops.push({ op: 'add', path: '/spec/containers/-', value: proxy });
+  if (existing >= 0) ops.push({ op: 'replace', path: `/spec/containers/${existing}`, value: proxy });
+  else if (!native) ops.push({ op: 'add', path: '/spec/containers/-', value: proxy });
 
   const volumes = SIDECAR_VOLUMES.map(volume);
   if (spec.volumes === undefined) ops.push({ op: 'add', path: '/spec/volumes', value: volumes });
@@ -175,11 +206,32 @@ function addMap(
 
 const PROXY_MOUNTS = SIDECAR_VOLUMES.map((name) => ({ name, mountPath: `/var/run/istio-standin/${name}` }));
 
-function proxyContainer(image: string, native: boolean): Record<string, unknown> {
+/**
+ * The pod's own container over the template's (istiod: applyContainer, a strategic merge): its
+ * fields win, lists of named items merge by name, and `image: auto` (or none) takes the template's.
+ */
+export function mergeContainer(
+  template: Record<string, unknown>,
+  own: { name: string; image?: string; [field: string]: unknown },
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...template };
+  for (const [k, v] of Object.entries(own)) {
+    const base = template[k];
+    if (k === 'image') out[k] = v === AUTO_IMAGE || v === '' ? template.image : v;
+    else if (Array.isArray(v) && Array.isArray(base) && ['env', 'ports', 'volumeMounts'].includes(k)) {
+      const key = (x: { name?: string; containerPort?: number }) => x.name ?? String(x.containerPort);
+      const mine = new Set(v.map(key));
+      out[k] = [...base.filter((x) => !mine.has(key(x))), ...v];
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function proxyContainer(image: string, native: boolean, mode: 'sidecar' | 'router'): Record<string, unknown> {
   return {
     name: 'istio-proxy',
     image,
-    args: ['proxy', 'sidecar', '--domain', '$(POD_NAMESPACE).svc.cluster.local'],
+    args: ['proxy', mode, '--domain', '$(POD_NAMESPACE).svc.cluster.local'],
     ports: [{ name: 'http-envoy-prom', containerPort: 15090, protocol: 'TCP' }],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
