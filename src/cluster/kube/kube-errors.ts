@@ -34,7 +34,7 @@ export interface RawError {
 export class RequestTimeout extends Error {
   readonly code = 'ETIMEDOUT';
   constructor(ms: number) {
-    super(`no answer within ${Math.round(ms / 1000)}s (KUBE_REQUEST_TIMEOUT)`);
+    super(`no answer within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)}s`} (KUBE_REQUEST_TIMEOUT)`);
   }
 }
 
