@@ -15,6 +15,7 @@ import { boltLogger } from './bolt-logger.js';
 import { registerCommands } from './commands/router.js';
 import type { ProxyStatusQuery, SlackDeps } from './context.js';
 import { createGroupResolver } from './groups.js';
+import { guardSlackRequests } from './http-guard.js';
 import type { NotifierStore } from './store.js';
 
 export type SlackConfig = Pick<
@@ -44,6 +45,8 @@ export interface SlackAppOptions {
   /** Proxy status for `/istio ps` when this process can reach the cluster (not with ROLE=bot). */
   proxyStatus?: ProxyStatusQuery;
   groupsTtlMs?: number;
+  /** HTTP mode: largest request body accepted (default MAX_BODY_BYTES, 1 MiB). */
+  maxBodyBytes?: number;
   /** The slash command's name (default `/istio`). */
   command?: string;
 }
@@ -85,6 +88,13 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
       endpoints: '/slack/events',
       logger: blog,
       processBeforeResponse: false,
+    });
+    // Body limit, future timestamps and replays, before Bolt reads anything (http-guard.ts).
+    receiver.requestListener = guardSlackRequests(receiver.requestListener, {
+      signingSecret: config.SLACK_SIGNING_SECRET,
+      claimOnce: (key, ttlMs) => o.store.claimOnce(key, ttlMs),
+      logger,
+      ...(o.maxBodyBytes !== undefined ? { maxBodyBytes: o.maxBodyBytes } : {}),
     });
   }
   const app = new App({

@@ -1,7 +1,8 @@
 /**
  * NotifierStore on Redis, so message ts, dedup keys and diffs survive a restart and are shared by the
  * bot and worker processes. Keys: `<prefix>:slack:<id>:ts` (hash), `:seen` (set), `:diff` (hash wave →
- * JSON). They expire 90 days after the last write.
+ * JSON). They expire 90 days after the last write. `<prefix>:slack:claim:<key>` (SET NX PX): the replay cache
+ * of signed requests, shared by every bot replica.
  */
 import type { Redis } from 'ioredis';
 import type { ProxyDiff } from '../domain/proxystatus/model.js';
@@ -34,6 +35,9 @@ export function createRedisStore(redis: Redis, prefix = 'iub'): NotifierStore {
     async diffs(id) {
       const all = await redis.hgetall(k(id, 'diff'));
       return new Map(Object.entries(all).map(([w, j]) => [Number(w), JSON.parse(j) as ProxyDiff]));
+    },
+    async claimOnce(key, ttlMs) {
+      return (await redis.set(`${prefix}:slack:claim:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK';
     },
   };
 }

@@ -14,6 +14,11 @@ export interface NotifierStore {
   saveDiff(upgradeId: string, wave: number, diff: ProxyDiff): Promise<void>;
   /** The saved diffs by wave number. */
   diffs(upgradeId: string): Promise<Map<number, ProxyDiff>>;
+  /**
+   * true the first time `key` is claimed within `ttlMs`, false after (shared by every replica on
+   * Redis): the replay cache of signed Slack requests.
+   */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
 }
 
 /** In-process store: tests, and a single process that may lose dedup state on restart. */
@@ -21,6 +26,7 @@ export function createMemoryStore(): NotifierStore {
   const ts = new Map<string, string>();
   const seen = new Set<string>();
   const diffs = new Map<string, Map<number, ProxyDiff>>();
+  const claims = new Map<string, number>();
   return {
     getTs: async (id, key) => ts.get(`${id}\u0000${key}`),
     setTs: async (id, key, value) => void ts.set(`${id}\u0000${key}`, value),
@@ -32,5 +38,12 @@ export function createMemoryStore(): NotifierStore {
       diffs.set(id, m);
     },
     diffs: async (id) => new Map(diffs.get(id) ?? []),
+    claimOnce: async (key, ttlMs) => {
+      const now = Date.now();
+      for (const [k, until] of claims) if (until <= now) claims.delete(k);
+      if (claims.has(key)) return false;
+      claims.set(key, now + ttlMs);
+      return true;
+    },
   };
 }
