@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultIncidentResponders } from '../domain/policy.js';
 import { validateLabel } from '../domain/version.js';
 import { parseDuration } from './duration.js';
 
@@ -29,10 +30,12 @@ export const policySchema = z
     operators: z.array(principal).default([]),
     clusters: z.record(clusterName, z.object({ channels: z.array(channel).min(1) })),
     incidentChannels: z.array(channel).default([]),
-    incidentResponders: z.array(principal).default(['*']),
+    /** Absent: operators and approvers. `"*"` (anyone in the incident channel) only when written. */
+    incidentResponders: z.array(principal).optional(),
     fourEyes: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .transform((p) => ({ ...p, incidentResponders: p.incidentResponders ?? defaultIncidentResponders(p) }));
 
 /** `prod-eu1=context-a,prod-us1=context-b`; a context of `in-cluster` uses the pod's ServiceAccount. */
 const clusters = z

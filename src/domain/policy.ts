@@ -17,7 +17,10 @@ export interface Policy {
   clusters: Record<string, { channels: string[] }>;
   /** Channels where status and rollback are allowed for every cluster. */
   incidentChannels: string[];
-  /** Who may roll back from an incident channel (default `*`: being in the channel is the gate). */
+  /**
+   * Who may roll back from an incident channel. Default: the operators and approvers
+   * (`defaultIncidentResponders`); `*` (anyone who can join the channel) only when written.
+   */
   incidentResponders: Principal[];
   /** The requester cannot approve their own upgrade's waves unless this is explicitly false. */
   fourEyes: boolean;
@@ -34,6 +37,11 @@ export type Verdict = { allowed: true } | { allowed: false; code: string; reason
 
 const yes: Verdict = { allowed: true };
 const no = (code: string, reason: string): Verdict => ({ allowed: false, code, reason });
+
+/** Those who may already stop an upgrade elsewhere: the operators and the approvers. */
+export function defaultIncidentResponders(p: Pick<Policy, 'operators' | 'approvers'>): Principal[] {
+  return [...new Set([...p.operators, ...p.approvers])];
+}
 
 export function matches(principals: Principal[], who: Who): boolean {
   return principals.some((p) => p === '*' || p === who.user || who.groups.includes(p));

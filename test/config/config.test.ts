@@ -32,7 +32,28 @@ describe('loadConfig', () => {
       ],
     });
     expect(r.value.policy.fourEyes).toBe(true);
-    expect(r.value.policy.incidentResponders).toEqual(['*']);
+    // Not "*": operators and approvers, unless the policy names others.
+    expect(r.value.policy.incidentResponders).toEqual(['S1']);
+  });
+
+  it('incidentResponders: operators and approvers by default; "*" and [] only when written', () => {
+    const responders = (extra: Record<string, unknown>) => {
+      const r = loadConfig({
+        ...base,
+        POLICY_JSON: JSON.stringify({ ...JSON.parse(POLICY), operators: ['U9', 'S1'], ...extra }),
+      });
+      if (!r.ok) throw new Error(r.error.join('\n'));
+      return r.value.policy.incidentResponders;
+    };
+    expect(responders({})).toEqual(['U9', 'S1']);
+    expect(responders({ incidentResponders: ['*'] })).toEqual(['*']);
+    expect(responders({ incidentResponders: [] })).toEqual([]);
+    const bad = loadConfig({
+      ...base,
+      POLICY_JSON: JSON.stringify({ ...JSON.parse(POLICY), incidentResponders: ['bob'] }),
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.join('\n')).toMatch(/incidentResponders\.0: a Slack user id/);
   });
 
   it('lists every problem at once, each naming its variable', () => {

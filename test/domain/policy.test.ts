@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  defaultIncidentResponders,
   groupsIn,
   mayApprove,
   mayControl,
@@ -77,6 +78,18 @@ describe('policy', () => {
     [who('UMALLORY', 'CINC'), 'abort', false],
   ])('mayControl %j %s', (w, action, allowed) => {
     expect(mayControl(policy, w, record, action).allowed).toBe(allowed);
+  });
+
+  it('by default only operators and approvers roll back from an incident channel', () => {
+    const def: Policy = { ...policy, incidentResponders: defaultIncidentResponders(policy) };
+    expect(def.incidentResponders).toEqual(['UOPS', 'SAPPROVERS', 'UBOB']);
+    const rollback = (w: Who) => mayControl(def, w, record, 'rollback');
+    expect(rollback(who('UMALLORY', 'CINC'))).toMatchObject({ allowed: false, code: 'not_responder' });
+    expect(rollback(who('UOPS', 'CINC')).allowed).toBe(true);
+    expect(rollback(who('UBOB', 'CINC')).allowed).toBe(true);
+    expect(rollback(who('UCAROL', 'CINC', ['SAPPROVERS'])).allowed).toBe(true);
+    // "*" written explicitly: anyone in the incident channel.
+    expect(mayControl(policy, who('UMALLORY', 'CINC'), record, 'rollback').allowed).toBe(true);
   });
 
   it('incident rollbacks need a reason, others do not', () => {

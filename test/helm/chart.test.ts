@@ -85,7 +85,6 @@ describe.skipIf(!gate.run)('helm chart', () => {
       operators: ['S0SRE'],
       clusters: { local: { channels: ['C0PLATFORM'] } },
       incidentChannels: ['C0INCIDENTS'],
-      incidentResponders: ['*'],
       fourEyes: true,
     });
     const secret = byKind(objs, 'Secret')[0] as K8sObject & { stringData: Record<string, string> };
