@@ -2,14 +2,15 @@
 // through Slack, with the bot's cluster adapters on a kubeconfig carrying the Helm chart's
 // ServiceAccount token (the chart's RBAC rendered with the cached helm and applied, TokenRequest API).
 // Proves the chart's ClusterRole/Role suffice for the engine-driven upgrade: install, tags, relabel,
-// restart, verify, proxy-status, uninstall. Without helm: a loud notice (CI=true: failure).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// restart, verify, proxy-status (every API call the real istioctl proxy-status makes: can-i per call
+// path, and the token request itself), uninstall. Without helm: a loud notice (in CI: failure).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CI_VALUES, helmGate, renderText } from '../helm/helm-support.js';
-import { kubeConfig, kubectl, kubectlPath, run, waitFor } from '../support/cluster-harness.js';
+import { helmGate } from '../helm/helm-support.js';
+import { applyChartRbac, expectProxyStatusAccess, tokenKubeconfig } from '../helm/rbac-support.js';
+import { kubeConfig, kubectlPath, run, waitFor } from '../support/cluster-harness.js';
 import {
   api,
   approve,
@@ -60,36 +61,8 @@ describe.skipIf(!helmOk)('scenario 7: the upgrade with the chart ServiceAccount 
       .catch((e: { code?: number }) => {
         if (e.code !== 409) throw e;
       });
-    rbacFile = join(dir, 'rbac.yaml');
-    writeFileSync(
-      rbacFile,
-      await renderText(RELEASE, NS, [
-        '-f',
-        CI_VALUES,
-        '--show-only',
-        'templates/serviceaccount.yaml',
-        '--show-only',
-        'templates/rbac.yaml',
-        '--show-only',
-        'templates/rbac-guard.yaml',
-      ]),
-    );
-    await kubectl(['apply', '-f', rbacFile]);
-    const admin = kubeConfig();
-    const tr = await api().core.createNamespacedServiceAccountToken({
-      name: SA,
-      namespace: NS,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ ...admin.getCurrentCluster()!, name: 'test' }],
-      users: [{ name: 'bot', token: tr.status!.token! }],
-      contexts: [{ name: 'chart-sa', cluster: 'test', user: 'bot' }],
-      currentContext: 'chart-sa',
-    });
-    tokenConfig = join(dir, 'token.kubeconfig');
-    writeFileSync(tokenConfig, kc.exportConfig(), { mode: 0o600 });
+    rbacFile = await applyChartRbac(RELEASE, NS, dir);
+    tokenConfig = await tokenKubeconfig(kubeConfig(), NS, SA, dir);
     const asBot = (args: string[]) => run(kubectlPath(), ['--kubeconfig', tokenConfig, ...args]);
     expect((await asBot(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'])).stdout).toBe(
       `system:serviceaccount:${NS}:${SA}`,
@@ -120,6 +93,19 @@ describe.skipIf(!helmOk)('scenario 7: the upgrade with the chart ServiceAccount 
   }, 300_000);
 
   it('upgrades to the end with only the chart’s permissions', LONG, async () => {
+    // what the real istioctl proxy-status asks of the API server (the stand-in that answers `ps`
+    // here makes the same token request and port-forward check, with the chart's token)
+    const bot = { namespace: NS, serviceAccount: SA, kubeconfig: tokenConfig };
+    const istiodPods = await api().core.listNamespacedPod({
+      namespace: 'istio-system',
+      labelSelector: 'app=istiod',
+    });
+    await expectProxyStatusAccess(
+      bot,
+      'istio-system',
+      'sc7-a',
+      istiodPods.items.map((p) => p.metadata!.name!),
+    );
     const id = await requestUpgrade(s, `upgrade ${NEW} --waves "sc7-a"`);
     await approve(s, id, 'wave 1');
     const diff = await diffMessage(s, id, 1);

@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterAdapters, createClusterAdapters } from '../../src/cluster/registry.js';
 import type { WorkloadRef } from '../../src/engine/ports.js';
@@ -20,6 +20,7 @@ import { clusterGate, deployment, suffix } from '../cluster-adapters/cluster-sup
 import {
   clusterDown,
   clusterEnv,
+  istioctlPath,
   istioctlWrapperPath,
   istioVersions,
   kubeConfig,
@@ -29,6 +30,7 @@ import {
   waitForWebhooksOnStandin,
 } from '../support/cluster-harness.js';
 import { CI_VALUES, helmGate, renderText, SPLIT_VALUES } from './helm-support.js';
+import { applyChartRbac, expectProxyStatusAccess, tokenKubeconfig } from './rbac-support.js';
 
 const WHAT = 'helm chart on the test cluster (test/helm/rbac.test.ts)';
 const OWN_CLUSTER = process.env.HELM_TEST_SHARED_CLUSTER !== '1';
@@ -49,6 +51,10 @@ const SA = `${RELEASE}-istio-upgrade-bot`;
 const R_OLD = `h${S}-old`;
 const R_NEW = `h${S}-new`;
 const TAG = `h${S}-stable`;
+const NO_PS = `h${S}-no-ps`; // a ServiceAccount without the chart's Role
+const ISTIO = 'istio-system';
+// where the real istioctl stops once the API server let it through: no istiod runs on KWOK's pods
+const PAST_RBAC = /port forward|portforward|upgrad/i;
 const LONG = { timeout: 900_000 };
 
 describe.skipIf(!gate.run)('helm chart on the test cluster (chart ServiceAccount token)', () => {
@@ -95,6 +101,9 @@ describe.skipIf(!gate.run)('helm chart on the test cluster (chart ServiceAccount
       `pwn-${S}`,
       `istio-pwn-${S}`,
     ]).catch(() => 0);
+    await run(kubectlPath(), ['delete', 'rolebinding', '-n', ISTIO, '--ignore-not-found', NO_PS]).catch(
+      () => 0,
+    );
     const rbac = join(dir, 'rbac.yaml');
     await run(kubectlPath(), ['delete', '--ignore-not-found', '--wait=false', '-f', rbac]).catch(() => 0);
     for (const name of [NS, APPS, OTHER]) await core.deleteNamespace({ name }).catch(() => undefined);
@@ -120,39 +129,8 @@ describe.skipIf(!gate.run)('helm chart on the test cluster (chart ServiceAccount
     'issues a token (TokenRequest API) for the ServiceAccount bound to the rendered RBAC',
     LONG,
     async () => {
-      const rbac = join(dir, 'rbac.yaml');
-      writeFileSync(
-        rbac,
-        await renderText(RELEASE, NS, [
-          '-f',
-          CI_VALUES,
-          '--show-only',
-          'templates/serviceaccount.yaml',
-          '--show-only',
-          'templates/rbac.yaml',
-          '--show-only',
-          'templates/rbac-guard.yaml',
-        ]),
-      );
-      await kubectl(['apply', '-f', rbac]);
-      const core = admin.makeApiClient(CoreV1Api);
-      const tr = await core.createNamespacedServiceAccountToken({
-        name: SA,
-        namespace: NS,
-        body: { spec: { audiences: [], expirationSeconds: 3600 } },
-      });
-      const token = tr.status?.token ?? '';
-      expect(token).not.toBe('');
-      const cluster = admin.getCurrentCluster()!;
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ ...cluster, name: 'test' }],
-        users: [{ name: 'bot', token }],
-        contexts: [{ name: 'chart-sa', cluster: 'test', user: 'bot' }],
-        currentContext: 'chart-sa',
-      });
-      tokenConfig = join(dir, 'token.kubeconfig');
-      writeFileSync(tokenConfig, kc.exportConfig(), { mode: 0o600 });
+      await applyChartRbac(RELEASE, NS, dir);
+      tokenConfig = await tokenKubeconfig(admin, NS, SA, dir);
       const who = await asBot(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
       expect(who.stdout).toBe(`system:serviceaccount:${NS}:${SA}`);
 
@@ -234,6 +212,42 @@ describe.skipIf(!gate.run)('helm chart on the test cluster (chart ServiceAccount
     expect(r.checked).toBe(2);
     for (const p of await a.inspector.sidecars([APPS])) expect(p.proxyVersion).toBe(NEW);
     expect((await a.proxyStatus.capture([R_OLD, R_NEW])).join('\n')).toContain(`.${APPS}`);
+  });
+
+  it('runs the real istioctl proxy-status of both versions as the chart ServiceAccount', LONG, async () => {
+    const core = admin.makeApiClient(CoreV1Api);
+    const istiods = (
+      await core.listNamespacedPod({ namespace: ISTIO, labelSelector: 'app=istiod' })
+    ).items.map((p) => p.metadata!.name!);
+    expect(istiods).toHaveLength(2);
+    const bot = { namespace: NS, serviceAccount: SA, kubeconfig: tokenConfig };
+    await expectProxyStatusAccess(bot, ISTIO, APPS, istiods);
+    // a ServiceAccount with the chart's ClusterRole but not its Role: the same istioctl is refused
+    await kubectl(['create', 'serviceaccount', NO_PS, '-n', NS]);
+    await kubectl([
+      'create',
+      'rolebinding',
+      NO_PS,
+      '-n',
+      ISTIO,
+      `--clusterrole=${SA}`,
+      `--serviceaccount=${NS}:${NO_PS}`,
+    ]);
+    const noPs = await tokenKubeconfig(admin, NS, NO_PS, dir);
+    for (const [v, args] of [
+      [OLD, []],
+      [NEW, ['--revision', R_NEW]], // as the bot runs it from 1.28 (src/cluster/istioctl/commands.ts)
+    ] as const) {
+      const ps = await run(istioctlPath(v), ['--kubeconfig', tokenConfig, 'proxy-status', ...args], 120_000);
+      console.log(`[rbac] istioctl ${v} proxy-status as the chart SA: exit ${ps.exitCode}\n${ps.stderr}`);
+      expect(`${ps.stdout}${ps.stderr}`).not.toMatch(/forbidden/i);
+      expect(ps.stderr).toMatch(PAST_RBAC);
+      const refused = await run(istioctlPath(v), ['--kubeconfig', noPs, 'proxy-status', ...args], 120_000);
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.stderr).toMatch(
+        /failed to create RPC credentials for "default\.istio-system": .*cannot create resource "serviceaccounts\/token"/,
+      );
+    }
   });
 
   it(
