@@ -22,6 +22,7 @@ import {
   resetMesh,
   type Scenario,
   secs,
+  setTag,
   startScenario,
   tags,
   threadOf,
@@ -41,6 +42,9 @@ describe.skipIf(!cluster.available)('scenario 1: labels strategy, 3 namespaces i
   beforeAll(async () => {
     await resetMesh();
     await installRevision(OLD, R_OLD);
+    // `default` on the old revision, as in a mesh that has one: only the bot's finish may move it
+    // (the canary install would create it only if there were none)
+    await setTag(OLD, 'default', R_OLD);
     await createApps(NS, { 'istio.io/rev': R_OLD }, ['web', 'api']);
     await expectPodsOn(NS, R_OLD, OLD, 2);
     s = await startScenario();
@@ -66,6 +70,7 @@ describe.skipIf(!cluster.available)('scenario 1: labels strategy, 3 namespaces i
     // canary installed beside the old one before any namespace moves
     expect(await istiods()).toEqual([`istiod-${R_NEW}`, `istiod-${R_OLD}`].sort());
     expect(await nsRev('sc1-a')).toBe(R_OLD);
+    expect((await tags(NEW)).default).toBe(R_OLD); // the canary install left it alone
 
     // four eyes: the requester cannot approve
     await s.emu.click({ user: USERS.alice, channel: CH.ops, ts: a1.ts, actionId: 'approve' });
@@ -86,12 +91,15 @@ describe.skipIf(!cluster.available)('scenario 1: labels strategy, 3 namespaces i
     await expectPodsOn(['sc1-a'], R_NEW, NEW, 2);
     await expectPodsOn(['sc1-b', 'sc1-c'], R_OLD, OLD, 2);
 
+    expect((await tags(NEW)).default).toBe(R_OLD);
+
     await approve(s, id, 'wave 2');
     const diff2 = await diffMessage(s, id, 2);
     expect(diff2.text).toMatch(/: 4 moved, 0 partial/);
     for (const ns of ['sc1-b', 'sc1-c'])
       expect(JSON.stringify(diff2.blocks)).toContain(`${ns}/web\` ${R_OLD} → ${R_NEW}`);
     await expectPodsOn(NS, R_NEW, NEW, 2);
+    expect((await tags(NEW)).default).toBe(R_OLD); // until the finish
 
     await approve(s, id, 'finish');
     r = await waitForState(s, id, (x) => x.state === 'done', 300_000).catch(async (e) => {

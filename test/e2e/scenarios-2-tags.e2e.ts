@@ -41,6 +41,8 @@ describe.skipIf(!cluster.available)('scenario 2: tags strategy (prod-stable / pr
     await resetMesh();
     await installRevision(OLD, R_OLD);
     await setTag(OLD, 'prod-stable', R_OLD);
+    // `default` on the old revision too: only the bot's finish may move it
+    await setTag(OLD, 'default', R_OLD);
     await createApps(NS, { 'istio.io/rev': 'prod-stable' });
     await expectPodsOn(NS, R_OLD, OLD);
     s = await startScenario();
@@ -68,12 +70,14 @@ describe.skipIf(!cluster.available)('scenario 2: tags strategy (prod-stable / pr
     expect(await nsRev('sc2-a')).toBe('prod-canary');
     expect(await nsRev('sc2-b')).toBe('prod-stable');
     const t1 = await tags(NEW);
-    expect([t1['prod-canary'], t1['prod-stable']]).toEqual([R_NEW, R_OLD]);
+    expect([t1['prod-canary'], t1['prod-stable'], t1.default]).toEqual([R_NEW, R_OLD, R_OLD]);
     await expectPodsOn(['sc2-a'], R_NEW, NEW);
     await expectPodsOn(['sc2-b'], R_OLD, OLD);
 
     await approve(s, id, 'wave 2');
     await diffMessage(s, id, 2);
+    await approvalMessage(s, id, 'finish');
+    expect((await tags(NEW)).default).toBe(R_OLD); // until the finish
     await approve(s, id, 'finish');
     r = await waitForState(s, id, (x) => x.state === 'done').catch(async (e) => {
       console.log(dumpThread(s, await record(s, id)));

@@ -13,6 +13,7 @@ import { applyChartRbac, expectProxyStatusAccess, tokenKubeconfig } from '../hel
 import { kubeConfig, kubectlPath, run, waitFor } from '../support/cluster-harness.js';
 import {
   api,
+  approvalMessage,
   approve,
   createApps,
   diffMessage,
@@ -29,6 +30,7 @@ import {
   resetMesh,
   type Scenario,
   secs,
+  setTag,
   startScenario,
   tags,
   versions,
@@ -53,6 +55,7 @@ describe.skipIf(!helmOk)('scenario 7: the upgrade with the chart ServiceAccount 
     dir = mkdtempSync(join(tmpdir(), 'iub-e2e-sa-'));
     await resetMesh();
     await installRevision(OLD, R_OLD); // the existing mesh, installed by the cluster admin
+    await setTag(OLD, 'default', R_OLD); // only the bot (with the chart's RBAC) may move it
     await createApps(['sc7-a'], { 'istio.io/rev': R_OLD }, ['web', 'api']);
     await expectPodsOn(['sc7-a'], R_OLD, OLD, 2);
 
@@ -110,6 +113,8 @@ describe.skipIf(!helmOk)('scenario 7: the upgrade with the chart ServiceAccount 
     await approve(s, id, 'wave 1');
     const diff = await diffMessage(s, id, 1);
     expect(JSON.stringify(diff.blocks)).toContain(`sc7-a/web\` ${R_OLD} → ${R_NEW}`);
+    await approvalMessage(s, id, 'finish');
+    expect((await tags(NEW)).default).toBe(R_OLD); // until the finish
     await approve(s, id, 'finish');
     const end = await waitForState(s, id, (r) => r.state === 'done').catch(async (e) => {
       console.log(dumpThread(s, await record(s, id)));
