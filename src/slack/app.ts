@@ -61,11 +61,24 @@ export interface SlackApp {
 }
 
 export function createSlackApp(o: SlackAppOptions): SlackApp {
+/**
+ * The app's WebClient answers people (group lookups for policy checks, posts a command makes): its
+ * retries are bounded so every command is answered within seconds, far inside the response_url's
+ * 30 minutes, even while Slack's Web API is down (the default is 10 retries over ~30 min). Worst
+ * case per call: 3 attempts of at most 10 s plus 1 s + 2 s between them. Thread notifications use
+ * their own client (main.ts) and may keep retrying.
+ */
+export const INTERACTIVE_CLIENT = {
+  retryConfig: { retries: 2, factor: 2, minTimeout: 1000, maxTimeout: 2000 },
+  timeout: 10_000,
+} satisfies webApi.WebClientOptions;
+
   const { config, logger } = o;
   const policy = o.policy ?? config.policy;
   const blog = boltLogger(logger);
   const clientOptions: webApi.WebClientOptions = {
     ...o.clientOptions,
+    ...INTERACTIVE_CLIENT,
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
   };
   const socket = Boolean(config.SLACK_APP_TOKEN);

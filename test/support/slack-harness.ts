@@ -8,7 +8,7 @@ import { webApi } from '@slack/bolt';
 import type { Policy } from '../../src/domain/policy.js';
 import type { UpgradeRecord } from '../../src/domain/upgrade/record.js';
 import type { Engine } from '../../src/engine/index.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../src/slack/app.js';
 import { boltLogger } from '../../src/slack/bolt-logger.js';
 import type { ProxyStatusQuery } from '../../src/slack/context.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
@@ -46,7 +46,12 @@ export interface SlackHarness {
 
 export async function startSlackHarness(
   mode: 'http' | 'socket',
-  opts: { policy?: Policy; proxyStatus?: ProxyStatusQuery } = {},
+  opts: {
+    policy?: Policy;
+    proxyStatus?: ProxyStatusQuery;
+    /** The app's WebClient options (default: TEST_RETRY; `{}` = the production defaults). */
+    clientOptions?: SlackAppOptions['clientOptions'];
+  } = {},
 ): Promise<SlackHarness> {
   const emu = await new SlackEmulator().start();
   for (const u of Object.values(USERS)) emu.state.addUser(u);
@@ -87,7 +92,7 @@ export async function startSlackHarness(
     logger,
     store,
     host: '127.0.0.1',
-    clientOptions: { retryConfig: TEST_RETRY },
+    clientOptions: opts.clientOptions ?? { retryConfig: TEST_RETRY },
     ...(opts.proxyStatus ? { proxyStatus: opts.proxyStatus } : {}),
   });
   const { port } = await slack.start();
