@@ -267,9 +267,13 @@ export class KubeFaultProxy {
       },
       (upRes) => {
         if (loseReply || res.destroyed) {
-          // processed by the server; the caller never hears back (or has gone already)
+          // processed by the server; the caller never hears back (or has gone already). A watch
+          // never ends by itself: its connection is cut once the server has answered.
           upRes.resume();
-          upRes.on('end', () => req.socket.destroy());
+          if (req.url?.includes('watch=true')) {
+            req.socket.destroy();
+            up.destroy();
+          } else upRes.on('end', () => req.socket.destroy());
           return;
         }
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
