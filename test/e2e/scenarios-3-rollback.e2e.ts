@@ -4,8 +4,10 @@
 // every namespace and pod is back on the old revision, the gateway too, and the canary is uninstalled.
 // Slack emulator → Bolt → REAL engine → REAL cluster adapters and istioctl (1.25.3 → 1.31-dev).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kubectl, waitFor } from '../support/cluster-harness.js';
 import { createGateway } from './support-gateway.js';
 import {
+  api,
   approvalMessage,
   approve,
   CH,
@@ -34,7 +36,30 @@ import {
 
 const cluster = inject('cluster');
 // after wave 2's namespaces were relabelled: its workloads are being restarted / rolled out
-const WAVE_STEPS = ['restart_workloads', 'wait_rollouts', 'verify_sidecars'];
+const WAVE_STEPS = ['restart_workloads', 'wait_rollouts'];
+// wave 2's Deployments take this long to roll out (minReadySeconds: a new pod counts as available
+// only after being Ready that long), so the rollback lands while they are restarting, every run
+const SLOW_S = 20;
+const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+
+/** Wave 2's Deployments that carry the wave's stamp and whose rollout is not complete (kubectl's test). */
+async function rollingOut(namespaces: string[], stamp: string | undefined): Promise<string[]> {
+  const out: string[] = [];
+  for (const namespace of namespaces) {
+    for (const d of (await api().apps.listNamespacedDeployment({ namespace })).items) {
+      const st = d.status ?? {};
+      const want = d.spec?.replicas ?? 1;
+      const done =
+        (st.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+        (st.updatedReplicas ?? 0) >= want &&
+        (st.replicas ?? 0) <= (st.updatedReplicas ?? 0) &&
+        (st.availableReplicas ?? 0) >= (st.updatedReplicas ?? 0);
+      const stamped = stamp !== undefined && d.spec?.template.metadata?.annotations?.[RESTARTED_AT] === stamp;
+      if (stamped && !done) out.push(`${namespace}/${d.metadata!.name}`);
+    }
+  }
+  return out.sort();
+}
 
 describe.skipIf(!cluster.available)('scenario 3: rollback from an incident channel during wave 2', () => {
   const { OLD, NEW, R_OLD, R_NEW } = cluster.available ? versions() : ({} as ReturnType<typeof versions>);
@@ -48,6 +73,18 @@ describe.skipIf(!cluster.available)('scenario 3: rollback from an incident chann
     await installRevision(OLD, R_OLD);
     await createApps(NS, { 'istio.io/rev': R_OLD }, ['web', 'api']);
     await createGateway(GW, R_OLD);
+    for (const ns of ['sc3-b', 'sc3-c'])
+      for (const d of ['web', 'api'])
+        await kubectl([
+          'patch',
+          'deployment',
+          d,
+          '-n',
+          ns,
+          '--type=merge',
+          '-p',
+          `{"spec":{"minReadySeconds":${SLOW_S}}}`,
+        ]);
     await expectPodsOn(NS, R_OLD, OLD, 2);
     await expectPodsOn([GW], R_OLD, OLD);
     s = await startScenario();
@@ -80,6 +117,15 @@ describe.skipIf(!cluster.available)('scenario 3: rollback from an incident chann
       20,
     );
     expect([await nsRev('sc3-b'), await nsRev('sc3-c')]).toEqual([R_NEW, R_NEW]);
+    // wave 2's restarts are on the cluster and still rolling out
+    const WAVE2 = ['sc3-b/api', 'sc3-b/web', 'sc3-c/api', 'sc3-c/web'];
+    const stamp = mid.waves[1]!.restartedAt;
+    await waitFor(
+      'wave 2 rolling out',
+      async () => (await rollingOut(['sc3-b', 'sc3-c'], stamp)).length > 0,
+      60_000,
+      50,
+    );
     const reason = 'INC-42 5xx in sc3-b after the canary';
     const res = await s.emu.command({
       user: USERS.dave,
@@ -87,6 +133,11 @@ describe.skipIf(!cluster.available)('scenario 3: rollback from an incident chann
       text: `rollback ${id} ${reason}`,
     });
     expect(res.status).toBe(200);
+    // the rollback was accepted while wave 2 was restarting: rollouts still in progress, wave not done
+    const asked = await waitForState(s, id, (r) => r.audit.some((a) => a.actor === USERS.dave), 30_000, 20);
+    expect(WAVE2).toEqual(expect.arrayContaining(await rollingOut(['sc3-b', 'sc3-c'], stamp)));
+    expect((await rollingOut(['sc3-b', 'sc3-c'], stamp)).length).toBeGreaterThan(0);
+    expect(asked.waves[1]!.finishedAt).toBeUndefined();
     console.log(`[scenario 3] rollback asked at ${mid.state}/${mid.step}#${mid.currentWave}`);
 
     const end = await waitForState(s, id, (r) => r.state === 'rolled_back', 300_000).catch(async (e) => {
@@ -111,6 +162,9 @@ describe.skipIf(!cluster.available)('scenario 3: rollback from an incident chann
       true,
     );
     expect(parentMessage(s, end)!.text).toContain('rolled back');
+    // wave 2 never finished: no diff after it, and it is not marked finished
+    expect(thread.some((t) => t.includes('Proxy-status diff after wave 2'))).toBe(false);
+    expect(end.waves[1]!.finishedAt).toBeUndefined();
     expect(end.audit.some((a) => a.actor === USERS.dave)).toBe(true);
     expect(s.emu.state.calls.filter((c) => !c.ok)).toEqual([]);
   });
