@@ -2,7 +2,7 @@
 // cancellation; the locator's layouts; the download from a local HTTP server with SHA-256 checks.
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { Istioctl, parseClientVersion } from '../../src/cluster/istioctl/istioct
 import { IstioctlLocator } from '../../src/cluster/istioctl/locate.js';
 import { runIstioctl } from '../../src/cluster/istioctl/run.js';
 import { CodedError } from '../../src/errors.js';
+import { waitFor } from '../support/cluster-harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'iub-istioctl-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -165,6 +166,7 @@ describe('download', () => {
   let server: Server;
   let base = '';
   const files = new Map<string, Buffer>();
+  const hanging = new Set<ServerResponse>();
   const { os, arch } = releasePlatform();
   const cache = join(root, 'cache');
 
@@ -183,6 +185,11 @@ describe('download', () => {
     files.set(`/1.26.2/${bad}`, archive);
     files.set(`/1.26.2/${bad}.sha256`, Buffer.from(`${'0'.repeat(64)}  ${bad}\n`));
     server = createServer((req, res) => {
+      if (req.url?.startsWith('/1.27.9/')) {
+        hanging.add(res); // a mirror that never answers
+        res.on('close', () => hanging.delete(res));
+        return;
+      }
       const body = files.get(req.url ?? '');
       if (!body) {
         res.writeHead(404).end('not found');
@@ -193,7 +200,13 @@ describe('download', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
 
   it('builds the release URL', () => {
     expect(archiveUrl('https://m.example/istio/', '1.24.2', 'linux', 'amd64')).toBe(
@@ -229,5 +242,22 @@ describe('download', () => {
     const e = await loc.locate('1.99.0').catch((x) => x);
     expect(e.code).toBe('istioctl_missing');
     expect(e.message).toMatch(/answered HTTP 404/);
+  });
+
+  it('a shared download is cancelled when its last waiter is (each waiter rejects at once)', async () => {
+    const loc = new IstioctlLocator({ dir: join(root, 'empty'), cacheDir: cache, downloadUrl: base });
+    const a = new AbortController();
+    const b = new AbortController();
+    const pa = loc.locate('1.27.9', a.signal);
+    const pb = loc.locate('1.27.9', b.signal);
+    await waitFor('both requests at the mirror', async () => hanging.size === 2, 5_000, 20);
+    a.abort(new Error('first step superseded'));
+    await expect(pa).rejects.toThrow('first step superseded');
+    expect(hanging.size).toBe(2); // the other waiter still wants it
+    const t0 = Date.now();
+    b.abort(new Error('second step superseded'));
+    await expect(pb).rejects.toThrow('second step superseded');
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await waitFor('the download to be cancelled', async () => hanging.size === 0, 5_000, 20);
   });
 });
