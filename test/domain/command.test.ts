@@ -76,6 +76,29 @@ describe('parseCommand accepts', () => {
   });
 });
 
+describe('rollback: after the id, the rest of the line is the reason as typed', () => {
+  it.each<[string, string]>([
+    ["rollback up-7k3q payments can't reach db", "payments can't reach db"],
+    ['rollback up-7k3q payments can\u2019t reach db', 'payments can\u2019t reach db'],
+    ['rollback up-7k3q INC-9 5xx --since 14:02', 'INC-9 5xx --since 14:02'],
+    ['rollback up-7k3q "quoted" and "unclosed', '"quoted" and "unclosed'],
+    ['rollback up-7k3q   two  spaces  kept inside  ', 'two  spaces  kept inside'],
+    ['ROLLBACK up-7k3q \u201Csmart\u201D quotes \u2014 dash', '\u201Csmart\u201D quotes \u2014 dash'],
+    ['rollback\u00A0up-7k3q\u00A0nbsp between', 'nbsp between'],
+    ['rollback up-7k3q line one\nline two', 'line one\nline two'],
+    ['rollback up-7k3q <!channel> see <https://x|x>', '<!channel> see <https://x|x>'],
+  ])('%j', (text, reason) => {
+    expect(parsed(text)).toEqual({ kind: 'rollback', id: 'up-7k3q', reason });
+  });
+
+  it('still checks the id, and a reason is optional', () => {
+    expect(parsed('rollback "up-7k3q"')).toEqual({ kind: 'rollback', id: 'up-7k3q' });
+    expect(parsed('rollback up-7k3q   ')).toEqual({ kind: 'rollback', id: 'up-7k3q' });
+    expect(refused("rollback can't reach db").code).toBe('invalid_value');
+    expect(refused("rollback can't reach db").message).toMatch(/"can't" is not an upgrade id/);
+  });
+});
+
 describe('parseCommand refuses, naming the problem and showing usage', () => {
   it.each<[string, CommandError['code'], RegExp, RegExp]>([
     ['', 'empty', /what to do/, /\/istio upgrade/],

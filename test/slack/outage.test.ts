@@ -1,6 +1,7 @@
 // Answers during incidents and outages: a command is answered within seconds while Slack's Web API is
 // down (the app's client retries a bounded number of times), and a rollback that ran is reported as
-// started even when its notices cannot be posted (Slack down, the bot not in the incident channel).
+// started even when its notices cannot be posted (Slack down, the bot not in the incident channel);
+// its reason is kept exactly as typed.
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../support/engine-harness.js';
 import {
@@ -61,7 +62,9 @@ describe('incident rollback when the bot is not in the incident channel', () => 
     h = await startSlackHarness('http');
     const id = await planned();
     h.emu.state.channels.get(CH.incident)!.members.delete(h.emu.state.botUserId);
-    await h.emu.command({ user: USERS.dave, channel: CH.incident, text: `rollback ${id} INC-7 5xx` });
+    // The reason as a phone types it: a curly apostrophe and a flag-like word.
+    const reason = 'INC-7 payments can\u2019t reach db --since 14:02';
+    await h.emu.command({ user: USERS.dave, channel: CH.incident, text: `rollback ${id} ${reason}` });
     const answer = await waitUntil(async () => eph(USERS.dave).find((t) => t.includes(`back ${id}`)));
     expect(answer).toMatch(/rolled back|rollback has started/);
     expect(answer).toContain('I am not in <#C0INCIDENT>');
@@ -71,6 +74,7 @@ describe('incident rollback when the bot is not in the incident channel', () => 
       const x = await h!.engine.service.get(id);
       return x?.state === 'rolled_back' ? x : null;
     }, 20_000);
+    expect(r.rollback?.reason).toBe(reason);
     const thread = h.emu.state.thread(CH.ops, r.messages.parent!).map((m) => m.text);
     expect(thread.some((t) => t.includes(`Rollback of ${id}`) && t.includes('INC-7'))).toBe(true);
     expect(h.emu.state.calls.some((c) => c.error === 'not_in_channel')).toBe(true);

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../result.js';
 import { formatVersion, parseVersion, validateLabel, validateRevision } from '../version.js';
-import { tokenize } from './tokenize.js';
+import { normalizeChatText, tokenize } from './tokenize.js';
 import type { CommandError, IstioCommand } from './types.js';
 import { helpText, SUBCOMMANDS, type Subcommand, USAGE } from './usage.js';
 
@@ -171,10 +171,8 @@ function parseSub(sub: Subcommand, s: Split): IstioCommand {
     case 'list':
       noMore(sub, s.positional);
       return { kind: 'list', refusals: s.flags.get('refusals') === true };
-    case 'rollback': {
-      const reason = rest.join(' ').trim();
-      return { kind: 'rollback', id: upgradeId(sub, first), ...(reason ? { reason } : {}) };
-    }
+    case 'rollback': // read by parseWithReason; here only when that could not (no id)
+      return { kind: 'rollback', id: upgradeId(sub, first) };
     case 'abort':
     case 'pause':
     case 'resume':
@@ -204,9 +202,30 @@ function parseSub(sub: Subcommand, s: Split): IstioCommand {
   }
 }
 
+/** Subcommands whose line ends in a free-text reason: after the id, the rest is the reason as typed. */
+const TAKES_REASON: ReadonlySet<Subcommand> = new Set<Subcommand>(['rollback']);
+const INVISIBLE = /[\u200B\u2060\uFEFF]/g;
+
+/**
+ * `rollback ID reason…`: the reason is the rest of the line exactly as typed — apostrophes, curly
+ * quotes, `--since` and all — never tokenized (a reason is what a person wrote in an incident).
+ */
+function parseWithReason(text: string): IstioCommand | undefined {
+  const m = /^\s*(\S+)(?:\s+(\S+))?(?:\s+([\s\S]*))?$/.exec(text);
+  if (!m) return undefined;
+  const head = normalizeChatText(m[1]!).toLowerCase();
+  const sub = SUBCOMMANDS.find((c) => c === head);
+  if (!sub || !TAKES_REASON.has(sub)) return undefined;
+  const idWord = m[2] === undefined ? undefined : normalizeChatText(m[2]).replace(/^["']+|["']+$/g, '');
+  const reason = m[3]?.replace(INVISIBLE, '').trim();
+  return { kind: 'rollback', id: upgradeId(sub, idWord || undefined), ...(reason ? { reason } : {}) };
+}
+
 /** Parses the text after `/istio`. Never throws: a refusal comes back with its usage line. */
 export function parseCommand(text: string): Result<IstioCommand, CommandError> {
   try {
+    const withReason = parseWithReason(text);
+    if (withReason) return ok(withReason);
     const t = tokenize(text);
     if (!t.ok) refuse(undefined, 'unclosed_quote', t.message);
     const [head, ...words] = t.words;

@@ -30,7 +30,7 @@ export const USAGE: Record<Subcommand, { line: string; about: string }> = {
   rollback: {
     line: '/istio rollback ID [reason…]',
     about:
-      'Roll an upgrade back: undo completed waves in reverse, move gateways back. A reason is required from incident channels.',
+      'Roll an upgrade back: undo completed waves in reverse, move gateways back. A reason is required from incident channels: everything after the id, as typed (no quotes needed).',
   },
   abort: { line: '/istio abort ID', about: 'Stop an upgrade where it is, without undoing anything.' },
   pause: { line: '/istio pause ID', about: 'Pause an upgrade after the step that is running.' },
