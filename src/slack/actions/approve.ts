@@ -4,19 +4,16 @@
  * user (four eyes, approvers, the channel). Then the engine approves and the message is replaced by the
  * decision.
  */
-import type { App, BlockAction } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import { mayApprove } from '../../domain/policy.js';
 import { ACTION, decidedMessage, decisionFor, decisionText } from '../blocks/approval.js';
 import { domainErrorMessage, infoMessage } from '../blocks/replies.js';
 import { audit, refuse, type SlackDeps, whoIs } from '../context.js';
-import { readClick } from './click.js';
+import { onClick } from './click.js';
 
 export function registerApprove(app: App, deps: SlackDeps): void {
-  app.action<BlockAction>(ACTION.approve, async ({ ack, body, client }) => {
-    await ack();
-    const c = await readClick(deps, body, client, 'approve');
-    if (!c) return;
-    const { record: r, ref } = c;
+  onClick(app, deps, ACTION.approve, 'approve', async (c, progress) => {
+    const { record: r, ref, client } = c;
     const wave = ref.wave || undefined;
     const a = r.approval;
     const pending =
@@ -38,8 +35,10 @@ export function registerApprove(app: App, deps: SlackDeps): void {
     }
     const verdict = mayApprove(deps.policy, await whoIs(deps, c.actor), r);
     if (!verdict.allowed) return refuse(c, `approve ${wave ? `wave ${wave} of ` : ''}${r.id}`, verdict, r.id);
+    progress.asking();
     const res = await deps.service.approve({ id: r.id, nonce: ref.nonce, actor: c.actor });
     if (!res.ok) return c.reply(domainErrorMessage(`approve ${r.id}`, res.error));
+    progress.changed(`${wave ? `Wave ${wave} of ${r.id}` : `The finish of ${r.id}`} is approved`);
     const d = decisionFor(res.value, wave);
     if (d) await client.chat.update({ ...c.message, ...decidedMessage(res.value, d) });
   });
