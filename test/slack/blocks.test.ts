@@ -14,6 +14,7 @@ import { listMessage, statusMessage } from '../../src/slack/blocks/status.js';
 import { clip, cutList, type SlackMessage } from '../../src/slack/blocks/text.js';
 import {
   rollbackRequestedMessage,
+  stateChangedMessage,
   stepFinishedMessage,
   warningMessage,
 } from '../../src/slack/blocks/thread.js';
@@ -129,6 +130,18 @@ describe('renderers stay within Block Kit limits', () => {
   it('escapes mrkdwn control characters from user text', () => {
     const m = rollbackRequestedMessage(record(), 'U1', '<!channel> & <@U2>', 'C1');
     expect(JSON.stringify(m.blocks)).toContain('&lt;!channel&gt; &amp; &lt;@U2&gt;');
+  });
+
+  it('escapes user text in the fallback text too (what mobile notifications show)', () => {
+    const evil = '<!channel> see <https://evil.example|docs> & <@U2>';
+    for (const m of [
+      rollbackRequestedMessage(record(), 'U1', evil, 'C1'),
+      warningMessage(record(), evil),
+      stateChangedMessage(record(), 'U1', evil),
+    ]) {
+      expect(m.text).not.toMatch(/<!channel>|<https:|<@U2>/);
+      expect(m.text).toContain('&lt;!channel&gt;');
+    }
   });
 });
 

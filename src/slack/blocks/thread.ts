@@ -23,7 +23,7 @@ export function stepFinishedMessage(
 
 export function warningMessage(r: UpgradeRecord, message: string): SlackMessage {
   const text = `:warning: ${esc(clip(message, 2900))}`;
-  return { text: clip(`${r.id}: ${message}`, LIMITS.messageText), blocks: [section(text)] };
+  return { text: clip(`${r.id}: ${esc(message)}`, LIMITS.messageText), blocks: [section(text)] };
 }
 
 export function stoppedMessage(r: UpgradeRecord): SlackMessage {
@@ -47,7 +47,8 @@ export function rollbackRequestedMessage(
 ): SlackMessage {
   const text = `:rewind: *Rollback of ${r.id}* (${esc(r.from.version)} ← ${esc(r.to.version)} on \`${esc(r.cluster)}\`) requested by ${mention(by)} from <#${fromChannel}>\n>${esc(clip(reason, 2000))}`;
   return {
-    text: `Rollback of ${r.id} requested by ${by}: ${clip(reason, 2000)}`,
+    // The fallback text is what notifications show: escaped like the blocks (no <!channel>, no links).
+    text: `Rollback of ${r.id} requested by ${by}: ${esc(clip(reason, 2000))}`,
     blocks: [section(text), context(`Follow it with \`/istio status ${r.id}\``)],
   };
 }
