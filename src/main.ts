@@ -13,7 +13,7 @@ import {
   createEngine,
   type DirectClusterAccess,
 } from './engine/index.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, type Logger, scrubSecrets } from './log.js';
 import { type Check, startHealthServer } from './ops/health.js';
 import { countRefusals, createMetrics, fanOut, metricsObserver } from './ops/metrics.js';
 import { createSlackApp } from './slack/app.js';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((err: unknown) => {
     process.stderr.write(
-      `istio-upgrade-bot failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+      `istio-upgrade-bot failed to start: ${scrubSecrets(err instanceof Error ? err.message : String(err))}\n`,
     );
     process.exit(1);
   });
