@@ -6,6 +6,7 @@ import { ClusterStandin, standinRegistry } from '../test/support/cluster-standin
 import {
   ALICE,
   meshState,
+  openPolicy,
   REDIS,
   RecordingNotifier,
   silentLogger,
@@ -33,6 +34,7 @@ export default async function (): Promise<void> {
     redis: REDIS,
     prefix,
     clusters: standinRegistry(clusters),
+    policy: openPolicy(clusters.map((c) => c.name)),
     notifier,
     logger: silentLogger(),
     gracePeriodMs: 0,

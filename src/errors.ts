@@ -19,6 +19,8 @@ export const ErrorCode = {
   PrecheckFailed: 'precheck_failed',
   NoWorker: 'no_worker',
   UnknownCluster: 'unknown_cluster',
+  /** The call was cancelled by its AbortSignal (the step was superseded). */
+  Cancelled: 'cancelled',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

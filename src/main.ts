@@ -90,6 +90,8 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
     gracePeriodMs: config.GRACE_PERIOD,
     waveTimeoutMs: config.WAVE_TIMEOUT,
     plan: { maxMinorJump: config.CANARY_MAX_MINOR_JUMP },
+    policy: config.policy,
+    recordRetentionMs: config.RECORD_RETENTION,
   });
   setMessage = (id, key, ts) => engine.setMessage(id, key, ts);
   listUpgrades = () => engine.service.list({ limit: 500 });

@@ -104,6 +104,7 @@ export const envSchema = z.object({
   APPROVAL_TTL: duration('APPROVAL_TTL', '24h'),
   GRACE_PERIOD: duration('GRACE_PERIOD', '10m'),
   WAVE_TIMEOUT: duration('WAVE_TIMEOUT', '15m'),
+  RECORD_RETENTION: duration('RECORD_RETENTION', '90d'),
   ISTIOCTL_TIMEOUT: duration('ISTIOCTL_TIMEOUT', '10m'),
   /** Longest one Kubernetes API request may take (watches keep their own server-side timeout). */
   KUBE_REQUEST_TIMEOUT: duration('KUBE_REQUEST_TIMEOUT', '30s'),

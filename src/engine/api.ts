@@ -1,9 +1,11 @@
 /**
  * What the chat side asks of the engine. The Slack process calls these and returns at once: they
- * write the record and enqueue a job, they never wait on the cluster. Policy (who may approve, which
- * channel may drive which cluster, four eyes) is checked by the caller with src/domain/policy before
- * calling; the engine checks that the request still fits the record (is that step pending? is the
- * nonce current?) and refuses with the reason otherwise.
+ * write the record and enqueue a job, they never wait on the cluster. The engine is the guard for
+ * every entry point: it checks the policy (who may request, approve, operate; which channel drives
+ * which cluster; four eyes) and that the request still fits the record (is that step pending? is the
+ * nonce current? has the approval expired?), refuses with the reason otherwise, and writes every
+ * refusal once, to the refusal log and the upgrade's audit. A caller may check the policy first to
+ * word its answer (the Slack layer does); it then audits its own refusals.
  */
 import type { UpgradeCommand } from '../domain/command/types.js';
 import type { DomainError, Result } from '../domain/result.js';
@@ -12,6 +14,9 @@ import type { UpgradeRecord } from '../domain/upgrade/record.js';
 export interface Actor {
   user: string; // Slack user id
   channel: string; // where it was asked
+  /** The user-group ids (among those the policy names) the entry point resolved for `user`; none
+   * given counts as no group (a group-based permission is then refused, never granted). */
+  groups?: string[];
 }
 
 export interface UpgradeRequest {
@@ -56,6 +61,8 @@ export interface UpgradeService {
   resume(id: string, actor: Actor): Promise<Result<UpgradeRecord>>;
   abort(id: string, actor: Actor): Promise<Result<UpgradeRecord>>;
   retry(id: string, actor: Actor): Promise<Result<UpgradeRecord>>;
+  /** Operators: frees a cluster lock whose upgrade record is gone; refused while a step runs. Audited. */
+  unlock(cluster: string, actor: Actor): Promise<Result<{ holder: string | null }>>;
   /**
    * Records a refusal made by the caller's policy check: in the upgrade's audit log when there is an
    * upgrade, and always in the refusal log (`refusals`), so refused requests are audited too.
@@ -64,7 +71,12 @@ export interface UpgradeService {
   /** The latest refusals, newest first. */
   refusals(limit?: number): Promise<Refusal[]>;
   get(id: string): Promise<UpgradeRecord | null>;
-  list(filter?: { cluster?: string; activeOnly?: boolean; limit?: number }): Promise<UpgradeRecord[]>;
+  list(filter?: {
+    cluster?: string;
+    activeOnly?: boolean;
+    limit?: number;
+    offset?: number;
+  }): Promise<UpgradeRecord[]>;
 }
 
 export type { DomainError };

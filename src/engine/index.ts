@@ -13,6 +13,7 @@
  */
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Policy } from '../domain/policy.js';
 import type { Result } from '../domain/result.js';
 import type { PlanOptions } from '../domain/upgrade/plan.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
@@ -39,6 +40,10 @@ export interface EngineCommonOptions {
   prefix?: string;
   notifier: Notifier;
   logger: Logger;
+  /** Who may do what: the engine enforces it for every entry point (src/domain/policy.ts). */
+  policy: Policy;
+  /** How long finished records are kept (RECORD_RETENTION; default 90 days). */
+  recordRetentionMs?: number;
   clock?: Clock;
   ids?: Ids;
   approvalTtlMs?: number;
@@ -81,7 +86,13 @@ export function createEngine(opts: EngineOptions): Engine {
   const prefix = opts.prefix ?? 'iub';
   const clock = opts.clock ?? systemClock;
   const onError = (e: Error) => opts.logger.warn({ err: e }, 'redis connection error');
-  const store = new UpgradeStore({ redis: opts.redis, prefix, clock, onError });
+  const store = new UpgradeStore({
+    redis: opts.redis,
+    prefix,
+    clock,
+    onError,
+    ...(opts.recordRetentionMs ? { retentionMs: opts.recordRetentionMs } : {}),
+  });
   const queue = new StepQueue(opts.redis, prefix, onError);
   let direct: ClusterRegistry | null = null;
   let viaWorkers: WorkerReads | null = null;
@@ -117,7 +128,7 @@ export function createEngine(opts: EngineOptions): Engine {
   };
   const workers: { close(): Promise<void> }[] = [];
   return {
-    service: createService(rt, opts.plan),
+    service: createService(rt, opts.policy, opts.plan),
     reads,
     setMessage: (id, key, ts) => store.setMessage(id, key, ts),
     async startWorker(wo) {

@@ -5,7 +5,18 @@
  * through this process's MeshInspector, or, in a process without cluster access (ROLE=bot), through
  * a worker (src/engine/cluster-reads.ts), refused with `no_worker` when none answers in time.
  */
-import { err, type Result } from '../domain/result.js';
+import {
+  type ControlAction,
+  matches,
+  mayApprove,
+  mayControl,
+  mayRequest,
+  type Policy,
+  rollbackNeedsReason,
+  type Verdict,
+  type Who,
+} from '../domain/policy.js';
+import { err, ok, type Result } from '../domain/result.js';
 import type { MachineEvent } from '../domain/upgrade/machine.js';
 import { type PlanOptions, planUpgrade } from '../domain/upgrade/plan.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
@@ -19,9 +30,125 @@ import {
 } from './api.js';
 import { advance, applyEffects, isoNow, type Runtime } from './runtime.js';
 
-export function createService(rt: Runtime, planOptions: PlanOptions = {}): UpgradeService {
+const who = (a: Actor): Who => ({ user: a.user, channel: a.channel, groups: a.groups ?? [] });
+
+export function createService(rt: Runtime, policy: Policy, planOptions: PlanOptions = {}): UpgradeService {
   const by = (actor: Actor) => ({ by: actor.user, channel: actor.channel, at: isoNow(rt) });
-  const control = (id: string, e: MachineEvent) => advance(rt, id, e);
+
+  /** The one audit path of a refusal: the refusal log, the upgrade's audit (bounded), the process log. */
+  async function writeRefusal(id: string | undefined, actor: Actor, action: string, reason: string) {
+    rt.logger.warn(
+      { audit: true, upgradeId: id, user: actor.user, channel: actor.channel, action, reason },
+      'request refused',
+    );
+    await auditRefusal(id, actor, action, reason).catch((e) =>
+      rt.logger.error({ err: e, upgradeId: id }, 'could not write the refusal to the audit log'),
+    );
+  }
+
+  async function auditRefusal(id: string | undefined, actor: Actor, action: string, reason: string) {
+    const at = isoNow(rt);
+    await rt.store.appendRefusal({
+      at,
+      user: actor.user,
+      channel: actor.channel,
+      action,
+      reason,
+      ...(id ? { upgradeId: id } : {}),
+    });
+    if (!id) return;
+    await rt.store.appendAudit(id, {
+      at,
+      actor: actor.user,
+      channel: actor.channel,
+      action: 'refused',
+      detail: `${action}: ${reason}`,
+    });
+  }
+
+  /** Policy check against the current record, then the state machine; either refusal is audited. */
+  async function decide(
+    id: string,
+    actor: Actor,
+    action: ControlAction | 'approve',
+    check: (r: UpgradeRecord) => Verdict,
+    event: (r: UpgradeRecord) => MachineEvent,
+  ): Promise<Result<UpgradeRecord>> {
+    const what = `${action} ${id}`;
+    const r = await rt.store.get(id);
+    if (!r) return err({ code: 'upgrade_not_found', message: `There is no upgrade ${id}.` });
+    const v = check(r);
+    if (!v.allowed) {
+      await writeRefusal(id, actor, what, `${v.code}: ${v.reason}`);
+      return err({ code: v.code, message: v.reason });
+    }
+    const res = await advance(rt, id, event(r));
+    if (!res.ok) await writeRefusal(id, actor, what, `${res.error.code}: ${res.error.message}`);
+    return res;
+  }
+
+  const control = (id: string, actor: Actor, action: ControlAction, e: MachineEvent) =>
+    decide(
+      id,
+      actor,
+      action,
+      (r) => mayControl(policy, who(actor), r, action),
+      () => e,
+    );
+
+  async function approve(d: Decide): Promise<Result<UpgradeRecord>> {
+    const res = await decide(
+      d.id,
+      d.actor,
+      'approve',
+      (r) => mayApprove(policy, who(d.actor), r),
+      () => ({ type: 'approve', nonce: d.nonce, ...by(d.actor) }),
+    );
+    // Clicked after its expiry, before the expiry job ran (workers down or busy): expire it now.
+    if (!res.ok && res.error.code === 'approval_expired')
+      await advance(rt, d.id, { type: 'expire', nonce: d.nonce, at: isoNow(rt) });
+    return res;
+  }
+
+  async function unlock(cluster: string, actor: Actor): Promise<Result<{ holder: string | null }>> {
+    const action = `unlock ${cluster}`;
+    const refuse = async (code: string, message: string, hint?: string) => {
+      await writeRefusal(undefined, actor, action, `${code}: ${message}`);
+      return err(hint ? { code, message, hint } : { code, message });
+    };
+    if (!matches(policy.operators, who(actor)))
+      return refuse('not_operator', 'Only operators may unlock a cluster (policy `operators`).');
+    if (!rt.clusters.names().includes(cluster))
+      return refuse('unknown_cluster', `There is no cluster named "${cluster}".`);
+    const res = await rt.store.unlock(cluster);
+    if (res.status === 'running')
+      return refuse(
+        'step_running',
+        `A step of ${res.holder} is running on ${cluster}; the lock is in use.`,
+        `Abort or roll back ${res.holder} instead.`,
+      );
+    if (res.status === 'active')
+      return refuse(
+        'upgrade_active',
+        `${cluster} is locked by ${res.holder}, which is still ${(await rt.store.get(res.holder ?? ''))?.state ?? 'active'}.`,
+        `\`/istio abort ${res.holder}\` or \`/istio rollback ${res.holder} <reason>\` frees it.`,
+      );
+    const holder = res.holder ?? null;
+    if (res.status === 'unlocked') {
+      rt.logger.warn(
+        { audit: true, user: actor.user, channel: actor.channel, cluster, holder },
+        'cluster unlocked',
+      );
+      await rt.store.appendClusterAudit({
+        at: isoNow(rt),
+        user: actor.user,
+        channel: actor.channel,
+        action: 'unlock',
+        detail: `${cluster}: freed the lock of ${holder}, whose record is gone or finished`,
+      });
+    }
+    return ok({ holder });
+  }
 
   /** A refused request has no record to audit to: it goes to the refusal log (and the process log). */
   async function request(req: UpgradeRequest): Promise<Result<UpgradeRecord>> {
@@ -29,21 +156,34 @@ export function createService(rt: Runtime, planOptions: PlanOptions = {}): Upgra
     if (res.ok) return res;
     const { command, requester } = req;
     const what = `${command.version} on ${command.cluster ?? rt.clusters.defaultName()}`;
-    const reason = `${res.error.code}: ${what}: ${res.error.message}`;
-    rt.logger.warn(
-      { audit: true, user: requester.user, channel: requester.channel, reason },
-      'request refused',
+    await writeRefusal(
+      undefined,
+      requester,
+      PLAN_REFUSED,
+      `${res.error.code}: ${what}: ${res.error.message}`,
     );
-    await rt.store
-      .appendRefusal({
-        at: isoNow(rt),
-        user: requester.user,
-        channel: requester.channel,
-        action: PLAN_REFUSED,
-        reason,
-      })
-      .catch((e) => rt.logger.error({ err: e }, 'could not write the refusal to the refusal log'));
     return res;
+  }
+
+  async function busyError(cluster: string, busy: string) {
+    const holder = await rt.store.get(busy);
+    if (holder?.state === 'aborting')
+      return err({
+        code: 'cluster_busy',
+        message: `Cluster ${cluster} is still held by ${busy}, which is being aborted: it waits for its running step to stop.`,
+        hint: 'Ask again in a few seconds; the cluster is free as soon as that step has stopped.',
+      });
+    if (!holder)
+      return err({
+        code: 'cluster_busy',
+        message: `Cluster ${cluster} is locked by ${busy}, whose record is gone.`,
+        hint: `An operator can free it with \`/istio unlock ${cluster}\`.`,
+      });
+    return err({
+      code: 'cluster_busy',
+      message: `Cluster ${cluster} already has an upgrade in progress: ${busy}.`,
+      hint: `Follow it with \`/istio status ${busy}\`; a new upgrade can start when it is done, rolled back or aborted.`,
+    });
   }
 
   async function plan(req: UpgradeRequest): Promise<Result<UpgradeRecord>> {
@@ -55,13 +195,10 @@ export function createService(rt: Runtime, planOptions: PlanOptions = {}): Upgra
         message: `There is no cluster named "${cluster}".`,
         hint: `Known clusters: ${rt.clusters.names().join(', ')}.`,
       });
+    const may = mayRequest(policy, who(requester), cluster);
+    if (!may.allowed) return err({ code: may.code, message: may.reason });
     const busy = await rt.store.activeFor(cluster);
-    if (busy)
-      return err({
-        code: 'cluster_busy',
-        message: `Cluster ${cluster} already has an upgrade in progress: ${busy}.`,
-        hint: `Follow it with \`/istio status ${busy}\`; a new upgrade can start when it is done, rolled back or aborted.`,
-      });
+    if (busy) return busyError(cluster, busy);
     const mesh = await rt.reads.mesh(cluster);
     if (!mesh.ok) return mesh;
     const plan = planUpgrade(command, mesh.value, cluster, planOptions);
@@ -106,6 +243,8 @@ export function createService(rt: Runtime, planOptions: PlanOptions = {}): Upgra
         );
         return created;
       }
+      if (created.error.code === 'cluster_busy')
+        return busyError(cluster, (await rt.store.activeFor(cluster)) ?? '?');
       if (created.error.code !== 'id_taken') return created;
     }
     return err({ code: 'id_taken', message: 'Could not find a free upgrade id; try again.' });
@@ -113,38 +252,35 @@ export function createService(rt: Runtime, planOptions: PlanOptions = {}): Upgra
 
   return {
     request,
-    approve: (d: Decide) => control(d.id, { type: 'approve', nonce: d.nonce, ...by(d.actor) }),
+    approve,
     rollback: (r: RollbackRequest) =>
-      control(r.id, {
-        type: 'rollback',
-        reason: r.reason,
-        uninstallCanary: r.uninstallCanary ?? true,
-        ...by(r.actor),
-      }),
-    pause: (id, actor) => control(id, { type: 'pause', ...by(actor) }),
+      decide(
+        r.id,
+        r.actor,
+        'rollback',
+        (rec) => {
+          const v = mayControl(policy, who(r.actor), rec, 'rollback');
+          return v.allowed ? rollbackNeedsReason(policy, r.actor.channel, r.reason) : v;
+        },
+        () => ({
+          type: 'rollback',
+          reason: r.reason,
+          uninstallCanary: r.uninstallCanary ?? true,
+          ...by(r.actor),
+        }),
+      ),
+    pause: (id, actor) => control(id, actor, 'pause', { type: 'pause', ...by(actor) }),
     resume: (id, actor) =>
-      control(id, { type: 'resume', nonce: rt.ids.nonce(), approvalTtlMs: rt.approvalTtlMs, ...by(actor) }),
-    abort: (id, actor) => control(id, { type: 'abort', ...by(actor) }),
-    retry: (id, actor) => control(id, { type: 'retry', ...by(actor) }),
-    async auditRefusal(id, actor, action, reason) {
-      const at = isoNow(rt);
-      await rt.store.appendRefusal({
-        at,
-        user: actor.user,
-        channel: actor.channel,
-        action,
-        reason,
-        ...(id ? { upgradeId: id } : {}),
-      });
-      if (!id) return;
-      await rt.store.appendAudit(id, {
-        at,
-        actor: actor.user,
-        channel: actor.channel,
-        action: 'refused',
-        detail: `${action}: ${reason}`,
-      });
-    },
+      control(id, actor, 'resume', {
+        type: 'resume',
+        nonce: rt.ids.nonce(),
+        approvalTtlMs: rt.approvalTtlMs,
+        ...by(actor),
+      }),
+    abort: (id, actor) => control(id, actor, 'abort', { type: 'abort', ...by(actor) }),
+    retry: (id, actor) => control(id, actor, 'retry', { type: 'retry', ...by(actor) }),
+    unlock,
+    auditRefusal,
     refusals: (limit = 20) => rt.store.refusals(limit),
     get: (id) => rt.store.get(id),
     list: (filter) => rt.store.list(filter),

@@ -6,7 +6,9 @@
  *
  * Keys (all under `<prefix>:`): `up:<id>` hash {rev, json}; `lock:<cluster>` → id of the active
  * upgrade; `ups` zset of ids by creation time; `active` set of non-terminal ids; `blob:<name>` opaque values (proxy-status baselines);
- * `refusals` a capped stream of refused requests (newest REFUSALS_KEPT kept).
+ * `refusals` a capped stream of refused requests (newest REFUSALS_KEPT kept); `audit` a capped stream
+ * of cluster-level actions (unlock); `runner:<id>` the lease of the job running the upgrade's step.
+ * A finished record expires after `retentionMs` (RECORD_RETENTION); `list` drops its index entry.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { err, ok, type Result } from '../domain/result.js';
@@ -32,8 +34,34 @@ elseif ARGV[4] == 'release' then
   redis.call('SREM', KEYS[4], ARGV[5])
 end
 redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'json', ARGV[3])
+if ARGV[4] == 'release' and tonumber(ARGV[7]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[7]) end
 if ARGV[1] == '' then redis.call('ZADD', KEYS[3], ARGV[6], ARGV[5]) end
 return {'ok', ARGV[2]}
+`;
+
+const FENCE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local j = redis.call('HGET', KEYS[2], 'json')
+if not j then return 0 end
+local r = cjson.decode(j)
+if tostring(r.seq or 0) ~= ARGV[2] then return 0 end
+local s = r.state
+if s == 'running' or s == 'rolling_back' or s == 'paused' or s == 'aborting' then return 1 end
+return 0
+`;
+
+const UNLOCK = `
+local holder = redis.call('GET', KEYS[1])
+if not holder then return {'free', ''} end
+if redis.call('EXISTS', ARGV[1] .. 'runner:' .. holder) == 1 then return {'running', holder} end
+local j = redis.call('HGET', ARGV[1] .. 'up:' .. holder, 'json')
+if j then
+  local s = cjson.decode(j).state
+  if s ~= 'rolled_back' and s ~= 'aborted' and s ~= 'done' and s ~= 'planned' then return {'active', holder} end
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], holder)
+return {'unlocked', holder}
 `;
 
 type CasReply = [string, string];
@@ -52,7 +80,11 @@ export interface StoreOptions {
   maxAttempts?: number;
   /** Connection errors (ioredis reconnects by itself and queues commands meanwhile). */
   onError?: (e: Error) => void;
+  /** How long a finished record is kept (RECORD_RETENTION, default 90 days); its index entry goes with it. */
+  retentionMs?: number;
 }
+
+export const DEFAULT_RETENTION_MS = 90 * 86_400_000;
 
 /** Refusals kept in the refusal log (approximately: Redis trims whole stream nodes). */
 export const REFUSALS_KEPT = 10_000;
@@ -62,6 +94,7 @@ export class UpgradeStore {
   private readonly p: string;
   private readonly clock: Clock;
   private readonly maxAttempts: number;
+  private readonly retentionMs: number;
 
   constructor(opts: StoreOptions) {
     this.redis = new Redis({ ...opts.redis, maxRetriesPerRequest: null, lazyConnect: false }) as CasRedis;
@@ -70,6 +103,7 @@ export class UpgradeStore {
     this.p = opts.prefix;
     this.clock = opts.clock;
     this.maxAttempts = opts.maxAttempts ?? 500;
+    this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
   }
 
   private key = (id: string) => `${this.p}:up:${id}`;
@@ -93,6 +127,7 @@ export class UpgradeStore {
       lockOp,
       r.id,
       String(Date.parse(r.createdAt) || this.clock.now()),
+      '0',
     );
     if (status === 'ok') return ok(r);
     if (status === 'busy')
@@ -140,6 +175,7 @@ export class UpgradeStore {
         lockOp,
         id,
         '0',
+        String(this.retentionMs),
       );
       if (status === 'ok') return ok({ record: next, value: res.value.value });
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt)));
@@ -178,27 +214,66 @@ export class UpgradeStore {
     return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('json') + 1] ?? '{}') as Refusal);
   }
 
+  /**
+   * Records, newest first, `limit` from `offset` on (a page); active ones from their own small set.
+   * Index entries whose record has expired (RECORD_RETENTION) are dropped on the way.
+   */
   async list(
-    filter: { cluster?: string; activeOnly?: boolean; limit?: number } = {},
+    filter: { cluster?: string; activeOnly?: boolean; limit?: number; offset?: number } = {},
   ): Promise<UpgradeRecord[]> {
     const limit = filter.limit ?? 20;
+    const skip = filter.offset ?? 0;
     const out: UpgradeRecord[] = [];
-    // Active upgrades come from their own small set; history from the time index, newest first.
+    let matched = 0;
     const ids = filter.activeOnly
       ? await this.redis.smembers(this.activeKey())
       : await this.redis.zrevrange(this.indexKey(), 0, -1);
     for (let i = 0; i < ids.length && out.length < limit; i += 50) {
       const batch = ids.slice(i, i + 50);
       const jsons = await Promise.all(batch.map((id) => this.redis.hget(this.key(id), 'json')));
+      const gone = batch.filter((_, k) => !jsons[k]);
+      if (gone.length > 0 && !filter.activeOnly) await this.redis.zrem(this.indexKey(), ...gone);
       for (const j of jsons) {
         if (!j) continue;
         const r = JSON.parse(j) as UpgradeRecord;
         if (filter.cluster && r.cluster !== filter.cluster) continue;
         if (filter.activeOnly && isTerminal(r.state)) continue;
+        if (matched++ < skip) continue;
         if (out.length < limit) out.push(r);
       }
     }
     return filter.activeOnly ? out.sort((a, b) => b.createdAt.localeCompare(a.createdAt)) : out;
+  }
+
+  /**
+   * Frees a cluster lock whose upgrade record is gone (or already finished). Refused while that
+   * upgrade is active or a job holds it. Atomic.
+   */
+  async unlock(
+    cluster: string,
+  ): Promise<{ status: 'free' | 'unlocked' | 'active' | 'running'; holder?: string }> {
+    const [status, holder] = (await this.redis.eval(
+      UNLOCK,
+      3,
+      this.lockKey(cluster),
+      this.activeKey(),
+      `${this.p}:`,
+    )) as [string, string];
+    const st = status as 'free' | 'unlocked' | 'active' | 'running';
+    return holder ? { status: st, holder } : { status: st };
+  }
+
+  /** Cluster-level actions (unlock) in a capped stream, like the refusal log. */
+  async appendClusterAudit(entry: Record<string, string>): Promise<void> {
+    await this.redis.xadd(
+      `${this.p}:audit`,
+      'MAXLEN',
+      '~',
+      REFUSALS_KEPT,
+      '*',
+      'json',
+      JSON.stringify(entry),
+    );
   }
 
   /** Opaque values kept beside records (proxy-status baselines), expiring after `ttlMs` (30 days). */
@@ -227,15 +302,31 @@ export class UpgradeStore {
     return (await this.redis.get(k)) === token;
   }
 
-  async refreshRunner(id: string, token: string, ttlMs: number): Promise<void> {
+  /** Renews the runner token's lease; false when the token is no longer ours (it lapsed or was taken). */
+  async refreshRunner(id: string, token: string, ttlMs: number): Promise<boolean> {
     const k = `${this.p}:runner:${id}`;
-    await this.redis.eval(
+    const res = await this.redis.eval(
       "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
       1,
       k,
       token,
       String(ttlMs),
     );
+    return res === 1;
+  }
+
+  /**
+   * The fence a step passes right before each cluster change: this worker still holds the runner
+   * token and the record's run is still `seq` in a state that runs steps. One round trip.
+   */
+  async fence(id: string, token: string, seq: number): Promise<boolean> {
+    const res = await this.redis.eval(FENCE, 2, `${this.p}:runner:${id}`, this.key(id), token, String(seq));
+    return res === 1;
+  }
+
+  /** Whether some job holds the upgrade's runner token (a step is running). */
+  async runnerHeld(id: string): Promise<boolean> {
+    return (await this.redis.exists(`${this.p}:runner:${id}`)) === 1;
   }
 
   async releaseRunner(id: string, token: string): Promise<void> {

@@ -26,6 +26,9 @@ import {
 } from './runtime.js';
 import { HANDLERS, type StepContext } from './steps/index.js';
 
+/** Longest wait for the job that holds an upgrade (a step still running its own course). */
+const MAX_TAKEOVER_WAIT_MS = 60 * 60_000;
+
 export interface WorkerOptions {
   /** Upgrades processed at once by this process (each upgrade has one job at a time). Default 4. */
   concurrency?: number;
@@ -39,15 +42,32 @@ export interface WorkerOptions {
   reconcileMs?: number;
 }
 
-/** Wraps every port method: refuse to start once superseded; errors become StepFailure. */
-function guard(ports: ClusterPorts, signal: AbortSignal): ClusterPorts {
-  const wrap = <T extends object>(port: T): T =>
+/** Port methods that change the cluster: each is fenced (the run must still be ours) right before it. */
+const MUTATIONS = new Set([
+  'installer.install',
+  'installer.uninstall',
+  'tagger.setTag',
+  'tagger.removeTag',
+  'mover.point',
+  'gateways.moveGateways',
+  'restarter.restart',
+]);
+
+/**
+ * Wraps every port method: refuse to start once superseded; before a mutation, check with Redis that
+ * this worker still holds the current run (`fence`), so a superseded or cut-off worker changes nothing
+ * more; errors become StepFailure (a cancelled call becomes Superseded).
+ */
+function guard(ports: ClusterPorts, signal: AbortSignal, fence: () => Promise<void>): ClusterPorts {
+  const wrap = <T extends object>(name: string, port: T): T =>
     new Proxy(port, {
       get(target, prop, receiver) {
         const v = Reflect.get(target, prop, receiver);
         if (typeof v !== 'function') return v;
+        const mutates = MUTATIONS.has(`${name}.${String(prop)}`);
         return async (...args: unknown[]) => {
           if (signal.aborted) throw new Superseded('run superseded');
+          if (mutates) await fence();
           try {
             return await v.apply(target, args);
           } catch (e) {
@@ -63,12 +83,24 @@ function guard(ports: ClusterPorts, signal: AbortSignal): ClusterPorts {
   // adapters' `name`), and a Proxy of a string throws.
   const out = {} as Record<string, unknown>;
   for (const [k, v] of Object.entries(ports))
-    out[k] = v !== null && (typeof v === 'object' || typeof v === 'function') ? wrap(v as object) : v;
+    out[k] = v !== null && (typeof v === 'object' || typeof v === 'function') ? wrap(k, v as object) : v;
   return out as unknown as ClusterPorts;
 }
 
+/** Resolves `p`, or rejects after `ms` (a Redis that cannot be reached queues commands forever). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
 const stillCurrent = (r: UpgradeRecord, run: StepRun) =>
-  (r.seq ?? 0) === run.seq && ['running', 'rolling_back', 'paused'].includes(r.state);
+  (r.seq ?? 0) === run.seq && ['running', 'rolling_back', 'paused', 'aborting'].includes(r.state);
+
+/** Runs with no thread messages of their own (plan posts the plan; finish_abort the state change). */
+const QUIET: ReadonlySet<string> = new Set(['plan', 'finish_abort']);
 
 async function runStep(
   rt: Runtime,
@@ -81,13 +113,39 @@ async function runStep(
   const cluster = rt.clusters.get(record.cluster);
   const log = rt.logger.child({ upgradeId: run.id, cluster: record.cluster, step: run.step, seq: run.seq });
   const ac = new AbortController();
+  // The lease: renewed every watchMs. A worker that cannot renew it within the lease time (cut off from
+  // Redis, or the token taken over) cancels its own step; so does one whose run is superseded.
+  let renewedAt = Date.now();
+  let ticking = false;
+  const fenced = (why: string) => {
+    if (ac.signal.aborted) return;
+    log.warn({ why }, 'step cancelled: this worker no longer holds the run');
+    ac.abort(new Superseded(why));
+  };
   const watch = setInterval(() => {
+    if (Date.now() - renewedAt > o.lockDurationMs) fenced('lease not renewed within the lease time');
+    if (ticking || ac.signal.aborted) return;
+    ticking = true;
     void (async () => {
-      await rt.store.refreshRunner(run.id, token, o.lockDurationMs);
+      const held = await rt.store.refreshRunner(run.id, token, o.lockDurationMs);
+      if (!held) return fenced('lease taken over');
+      renewedAt = Date.now();
       const r = await rt.store.get(run.id);
-      if (!r || !stillCurrent(r, run)) ac.abort();
-    })().catch((e) => log.warn({ err: e }, 'watch failed'));
+      if (!r || !stillCurrent(r, run)) ac.abort(new Superseded('run superseded'));
+    })()
+      .catch((e) => log.warn({ err: e }, 'watch failed'))
+      .finally(() => {
+        ticking = false;
+      });
   }, o.watchMs);
+  const fence = async () => {
+    const ms = Math.max(200, Math.min(2_000, o.lockDurationMs / 3));
+    const ok = await within(rt.store.fence(run.id, token, run.seq), ms, 'fence').catch(() => false);
+    if (!ok) {
+      fenced("fence: the run is no longer this worker's");
+      throw new Superseded('fenced before a cluster change');
+    }
+  };
   try {
     if (!handler || !cluster)
       throw new StepFailure(
@@ -107,7 +165,7 @@ async function runStep(
     const ctx: StepContext = {
       record,
       run,
-      ports: guard(cluster, ac.signal),
+      ports: guard(cluster, ac.signal, fence),
       signal: ac.signal,
       checkpoint,
       notify: (event) => notifySafely(rt, event),
@@ -117,7 +175,7 @@ async function runStep(
       logger: log,
     };
     const wave = run.wave === undefined ? {} : { wave: run.wave };
-    if (run.step !== 'plan') {
+    if (!QUIET.has(run.step)) {
       await checkpoint((r) => {
         const detail = `${run.step}${run.wave ? ` wave ${run.wave}` : ''} (run ${run.seq})`;
         if (!r.audit.some((a) => a.action === 'step_started' && a.detail === detail))
@@ -144,7 +202,7 @@ async function runStep(
       ...(outcome.detail ? { detail: outcome.detail } : {}),
     });
     // "finished" goes out before the next step's job or approval request, so a thread reads in order.
-    if (done.ok && run.step !== 'plan')
+    if (done.ok && !QUIET.has(run.step))
       await ctx.notify({
         type: 'step_finished',
         key: `${run.id}:finished:${run.seq}`,
@@ -193,14 +251,36 @@ async function processJob(rt: Runtime, job: Job, o: Required<WorkerOptions>): Pr
     return 'stale';
   }
   // One token per processor call: a copy of this job re-run after a lost lock waits for this one.
+  // A run that takes over (rollback, abort) waits for the superseded step to stop: it is cancelled
+  // within seconds, and a cut-off worker's token lapses after the lease time. Waiting never ends the
+  // upgrade `stopped`: it ends when the token is free or when this run is no longer current.
   const token = `${job.id}#${randomUUID()}`;
-  const deadline = Date.now() + o.lockDurationMs * 3;
-  while (!(await rt.store.acquireRunner(run.id, token, o.lockDurationMs))) {
-    if (Date.now() > deadline) throw new Error(`upgrade ${run.id} is busy with another job`);
-    await new Promise((r) => setTimeout(r, 50));
+  const deadline = Date.now() + MAX_TAKEOVER_WAIT_MS;
+  let fresh: UpgradeRecord = record;
+  for (;;) {
+    if (await rt.store.acquireRunner(run.id, token, o.lockDurationMs)) {
+      const again = await rt.store.get(run.id);
+      const c = again ? currentRun(again) : null;
+      if (again && c && c.seq === run.seq && c.step === run.step) {
+        fresh = again;
+        break;
+      }
+      await rt.store.releaseRunner(run.id, token);
+      if (again) await ensureScheduled(rt, again);
+      return 'stale';
+    }
+    const r = await rt.store.get(run.id);
+    const c = r ? currentRun(r) : null;
+    if (!r || !c || c.seq !== run.seq || c.step !== run.step) {
+      if (r) await ensureScheduled(rt, r);
+      return 'stale';
+    }
+    if (Date.now() > deadline)
+      throw new Error(`upgrade ${run.id}: another job held it for ${MAX_TAKEOVER_WAIT_MS / 60_000} min`);
+    await new Promise((res) => setTimeout(res, 50));
   }
   try {
-    await runStep(rt, run, record, token, o);
+    await runStep(rt, run, fresh, token, o);
   } finally {
     await rt.store.releaseRunner(run.id, token);
   }

@@ -99,8 +99,11 @@ export function fanOut(primary: Notifier, ...observers: Notifier[]): Notifier {
 /** Counts refusals recorded by the Slack layer's policy checks and the engine's own refusals. */
 export function countRefusals(service: UpgradeService, m: Metrics): UpgradeService {
   const wrap =
-    <A extends unknown[]>(action: string, f: (...a: A) => ReturnType<UpgradeService['approve']>) =>
-    async (...a: A) => {
+    <A extends unknown[], R extends { ok: true } | { ok: false; error: { code: string } }>(
+      action: string,
+      f: (...a: A) => Promise<R>,
+    ) =>
+    async (...a: A): Promise<R> => {
       const r = await f(...a);
       if (!r.ok) m.refusals.inc({ action, code: r.error.code });
       return r;
@@ -114,6 +117,7 @@ export function countRefusals(service: UpgradeService, m: Metrics): UpgradeServi
     resume: wrap('resume', service.resume.bind(service)),
     abort: wrap('abort', service.abort.bind(service)),
     retry: wrap('retry', service.retry.bind(service)),
+    unlock: wrap('unlock', service.unlock.bind(service)),
     async auditRefusal(id, actor, action, reason) {
       m.refusals.inc({ action, code: 'policy' });
       return service.auditRefusal(id, actor, action, reason);

@@ -16,6 +16,7 @@ import { registerCommands } from './commands/router.js';
 import type { ProxyStatusQuery, SlackDeps } from './context.js';
 import { createGroupResolver } from './groups.js';
 import { guardSlackRequests } from './http-guard.js';
+import { withIdentity } from './identity.js';
 import type { NotifierStore } from './store.js';
 
 export type SlackConfig = Pick<
@@ -60,7 +61,6 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-export function createSlackApp(o: SlackAppOptions): SlackApp {
 /**
  * The app's WebClient answers people (group lookups for policy checks, posts a command makes): its
  * retries are bounded so every command is answered within seconds, far inside the response_url's
@@ -73,12 +73,13 @@ export const INTERACTIVE_CLIENT = {
   timeout: 10_000,
 } satisfies webApi.WebClientOptions;
 
+export function createSlackApp(o: SlackAppOptions): SlackApp {
   const { config, logger } = o;
   const policy = o.policy ?? config.policy;
   const blog = boltLogger(logger);
   const clientOptions: webApi.WebClientOptions = {
-    ...o.clientOptions,
     ...INTERACTIVE_CLIENT,
+    ...o.clientOptions,
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
   };
   const socket = Boolean(config.SLACK_APP_TOKEN);
@@ -123,19 +124,21 @@ export const INTERACTIVE_CLIENT = {
   app.error(async (err) => {
     logger.error({ err }, 'unhandled error in a Slack listener');
   });
+  const groups = createGroupResolver({
+    client: app.client,
+    groups: groupsIn(policy),
+    logger,
+    ...(o.groupsTtlMs !== undefined ? { ttlMs: o.groupsTtlMs } : {}),
+  });
   const deps: SlackDeps = {
-    service: o.service,
+    // The engine checks the policy again for every call: it gets the user's groups with the actor.
+    service: withIdentity(o.service, groups),
     policy,
     store: o.store,
     logger,
     client: app.client,
     defaultCluster: config.DEFAULT_CLUSTER,
-    groups: createGroupResolver({
-      client: app.client,
-      groups: groupsIn(policy),
-      logger,
-      ...(o.groupsTtlMs !== undefined ? { ttlMs: o.groupsTtlMs } : {}),
-    }),
+    groups,
     ...(o.proxyStatus ? { proxyStatus: o.proxyStatus } : {}),
   };
   registerCommands(app, deps, o.command);

@@ -15,8 +15,8 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
       controlPlanes: async () => (await self.state()).controlPlanes,
       tags: async () => (await self.state()).tags,
       namespaces: async () => (await self.state()).namespaces,
-      async workloads(namespaces: string[]): Promise<Workload[]> {
-        await self.maybeFail('inspector.workloads');
+      async workloads(namespaces: string[], signal?: AbortSignal): Promise<Workload[]> {
+        await self.maybeFail('inspector.workloads', signal);
         return (await self.state()).workloads
           .filter((w) => namespaces.includes(w.namespace))
           .map((w) => ({
@@ -27,39 +27,39 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
             onDelete: !!w.onDelete,
           }));
       },
-      async sidecars(namespaces: string[]) {
-        await self.maybeFail('inspector.sidecars');
+      async sidecars(namespaces: string[], signal?: AbortSignal) {
+        await self.maybeFail('inspector.sidecars', signal);
         return self.pods(await self.state(), namespaces);
       },
     },
     installer: {
-      async precheck() {
-        await self.maybeFail('installer.precheck');
+      async precheck(_version: string, signal?: AbortSignal) {
+        await self.maybeFail('installer.precheck', signal);
         return (await self.state()).precheck;
       },
-      async install(version: string, revision: string) {
-        await self.maybeFail('installer.install');
+      async install(version: string, revision: string, signal?: AbortSignal) {
+        await self.maybeFail('installer.install', signal);
         await self.mutate((s) => {
           if (!s.controlPlanes.some((c) => c.revision === revision))
             s.controlPlanes.push({ revision, version, ready: true });
         });
       },
-      async verify(revision: string) {
-        await self.maybeFail('installer.verify');
+      async verify(revision: string, signal?: AbortSignal) {
+        await self.maybeFail('installer.verify', signal);
         const cp = (await self.state()).controlPlanes.find((c) => c.revision === revision);
         if (!cp?.ready)
           throw new CodedError('verify_failed', `Deployment istiod-${revision} is not available`);
       },
-      async uninstall(_version: string, revision: string) {
-        await self.maybeFail('installer.uninstall');
+      async uninstall(_version: string, revision: string, signal?: AbortSignal) {
+        await self.maybeFail('installer.uninstall', signal);
         await self.mutate((s) => {
           s.controlPlanes = s.controlPlanes.filter((c) => c.revision !== revision);
         });
       },
     },
     tagger: {
-      async setTag(tag: string, revision: string) {
-        await self.maybeFail('tagger.setTag');
+      async setTag(tag: string, revision: string, signal?: AbortSignal) {
+        await self.maybeFail('tagger.setTag', signal);
         await self.mutate((s) => {
           if (!s.controlPlanes.some((c) => c.revision === revision))
             throw new CodedError(
@@ -76,8 +76,8 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
       },
     },
     mover: {
-      async point(namespace: string, target: NamespaceTarget) {
-        await self.maybeFail('mover.point');
+      async point(namespace: string, target: NamespaceTarget, signal?: AbortSignal) {
+        await self.maybeFail('mover.point', signal);
         await self.mutate((s) => {
           const n = s.namespaces.find((x) => x.name === namespace);
           if (!n) throw new CodedError('kube_api', `namespaces "${namespace}" not found`);
@@ -92,8 +92,8 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
       },
     },
     gateways: {
-      async moveGateways(revision: string) {
-        await self.maybeFail('gateways.moveGateways');
+      async moveGateways(revision: string, signal?: AbortSignal) {
+        await self.maybeFail('gateways.moveGateways', signal);
         return self.mutate((s) =>
           s.gateways.map((g) => {
             g.revision = revision;
@@ -103,8 +103,8 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
       },
     },
     restarter: {
-      async restart(workloads: WorkloadRef[], restartedAt: string) {
-        await self.maybeFail('restarter.restart');
+      async restart(workloads: WorkloadRef[], restartedAt: string, signal?: AbortSignal) {
+        await self.maybeFail('restarter.restart', signal);
         await self.mutate(
           (s) => {
             const out: string[] = [];
@@ -128,7 +128,7 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
         );
       },
       async waitForRollouts(workloads, opts) {
-        await self.maybeFail('restarter.waitForRollouts');
+        await self.maybeFail('restarter.waitForRollouts', opts.signal);
         const deadline = self.now() + opts.timeoutMs;
         for (;;) {
           if (opts.signal?.aborted) throw new Error('aborted');
@@ -146,8 +146,8 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
       },
     },
     proxyStatus: {
-      async capture(revisions: string[]) {
-        await self.maybeFail('proxyStatus.capture');
+      async capture(revisions: string[], signal?: AbortSignal) {
+        await self.maybeFail('proxyStatus.capture', signal);
         const s = await self.state();
         return revisions.map((rev) =>
           proxyStatusTable(

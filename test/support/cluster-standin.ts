@@ -47,6 +47,15 @@ export interface StandinState {
   gateways: { namespace: string; name: string; revision: string }[];
   precheck: { code: string; level: 'Info' | 'Warning' | 'Error'; message: string }[];
   failures: { method: string; times: number; code: ErrorCode; message: string }[];
+  /** Milliseconds a call of the method takes before it acts (a slow `istioctl install`); the call
+   * honours its AbortSignal like the real adapters: cancelled, it changes nothing and rejects. */
+  delays?: Record<string, number>;
+}
+
+export interface CallLogEntry {
+  method: string;
+  outcome: 'started' | 'done' | 'cancelled';
+  at: number;
 }
 
 export interface RestartLogEntry {
@@ -92,7 +101,7 @@ export class ClusterStandin {
       ...state,
     };
     await this.redis.set(this.key, JSON.stringify(full));
-    await this.redis.del(`${this.key}:restarts`);
+    await this.redis.del(`${this.key}:restarts`, `${this.key}:calls`);
   }
 
   async state(): Promise<StandinState> {
@@ -133,13 +142,47 @@ export class ClusterStandin {
     await this.mutate((s) => s.failures.push({ method, times, code, message }));
   }
 
-  async maybeFail(method: string): Promise<void> {
+  async maybeFail(method: string, signal?: AbortSignal): Promise<void> {
     const f = await this.mutate((s) => {
       const hit = s.failures.find((x) => x.method === method && x.times > 0);
       if (hit) hit.times--;
-      return hit ? { ...hit } : null;
+      return { fail: hit ? { ...hit } : null, delay: s.delays?.[method] ?? 0 };
     });
-    if (f) throw new CodedError(f.code, f.message);
+    if (f.fail) throw new CodedError(f.fail.code, f.fail.message);
+    if (f.delay > 0) await this.slow(method, f.delay, signal);
+  }
+
+  /** A slow call: logged when it starts and when it ends or is cancelled. */
+  private async slow(method: string, ms: number, signal?: AbortSignal): Promise<void> {
+    const log = (outcome: CallLogEntry['outcome']) =>
+      this.redis.rpush(`${this.key}:calls`, JSON.stringify({ method, outcome, at: this.now() }));
+    await log('started');
+    const cancelled = await new Promise<boolean>((resolve) => {
+      if (signal?.aborted) return resolve(true);
+      const t = setTimeout(() => resolve(false), ms);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve(true);
+        },
+        { once: true },
+      );
+    });
+    await log(cancelled ? 'cancelled' : 'done');
+    if (cancelled) throw new CodedError('cancelled', `${method} cancelled`);
+  }
+
+  /** Slow calls (see `delays`) in the order they started and ended. */
+  async calls(): Promise<CallLogEntry[]> {
+    return (await this.redis.lrange(`${this.key}:calls`, 0, -1)).map((x) => JSON.parse(x) as CallLogEntry);
+  }
+
+  /** Makes every later call of `method` take `ms` (0: fast again). */
+  async setDelay(method: string, ms: number): Promise<void> {
+    await this.mutate((s) => {
+      s.delays = { ...s.delays, [method]: ms };
+    });
   }
 
   static injectorRevision(s: StandinState, ns: string): string | null {

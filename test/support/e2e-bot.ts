@@ -5,6 +5,7 @@
  * Slack notifier with its Redis store, talking to the Slack emulator. Shared by the test process and
  * by the separate worker process of test/support/e2e-worker-entry.ts.
  */
+
 import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
@@ -17,6 +18,7 @@ import { createRedisStore } from '../../src/slack/redis-store.js';
 import type { NotifierStore } from '../../src/slack/store.js';
 import { clusterEnv } from './cluster-harness.js';
 import { REDIS } from './engine-harness.js';
+import { TEST_POLICY } from './slack-harness.js';
 
 /** The cluster name the scenarios' policy knows (TEST_POLICY in slack-harness: `prod` → C0OPS). */
 export const E2E_CLUSTER = 'prod';
@@ -89,6 +91,7 @@ export function buildE2EBot(o: E2EBotOptions): E2EBot {
     approvalTtlMs: 3_600_000,
     plan: { maxMinorJump: E2E_MAX_MINOR_JUMP },
     worker: E2E_WORKER,
+    policy: TEST_POLICY,
   });
   const e = engine;
   return {

@@ -3,6 +3,7 @@
  * cluster, a recording notifier, an engine with short timings, and a "person" who approves.
  */
 import { pino } from 'pino';
+import type { Policy } from '../../src/domain/policy.js';
 import type { UpgradeRecord } from '../../src/domain/upgrade/record.js';
 import type { Actor, UpgradeService } from '../../src/engine/api.js';
 import { createEngine, type Engine, type EngineCommonOptions } from '../../src/engine/index.js';
@@ -78,13 +79,32 @@ export const silentLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 's
 
 export const FAST_WORKER = { lockDurationMs: 1500, stalledIntervalMs: 700, watchMs: 50, reconcileMs: 1000 };
 
+/** Anyone may do anything on these clusters, from any channel, four eyes off: engine tests that are
+ * not about the policy (those pass their own). */
+export function openPolicy(clusters: string[]): Policy {
+  return {
+    requesters: ['*'],
+    approvers: ['*'],
+    operators: ['*'],
+    clusters: Object.fromEntries(clusters.map((c) => [c, { channels: ['*'] }])),
+    incidentChannels: [],
+    incidentResponders: ['*'],
+    fourEyes: false,
+  };
+}
+
 export function testEngine(
   prefix: string,
   clusters: ClusterRegistry,
   notifier: Notifier,
   extra: Partial<EngineCommonOptions> = {},
 ): Engine {
-  return createEngine({ ...testDefaults(prefix, notifier), clusters, ...extra });
+  return createEngine({
+    ...testDefaults(prefix, notifier),
+    policy: openPolicy(clusters.names()),
+    clusters,
+    ...extra,
+  });
 }
 
 const testDefaults = (prefix: string, notifier: Notifier) => ({
@@ -107,6 +127,7 @@ export function botEngine(
 ): Engine {
   return createEngine({
     ...testDefaults(prefix, notifier),
+    policy: openPolicy(clusters.names()),
     clusterAccess: 'via-workers',
     clusters,
     clusterReadTimeoutMs: 2_000,

@@ -5,7 +5,7 @@
  */
 import { closeOnSignals, createEngine } from '../../src/engine/index.js';
 import { ClusterStandin, standinRegistry } from './cluster-standin.js';
-import { REDIS, silentLogger } from './engine-harness.js';
+import { openPolicy, REDIS, silentLogger } from './engine-harness.js';
 
 const prefix = process.env.IUB_PREFIX;
 if (!prefix) throw new Error('IUB_PREFIX is required');
@@ -16,6 +16,7 @@ const engine = createEngine({
   redis: REDIS,
   prefix,
   clusters: standinRegistry([cluster]),
+  policy: openPolicy(['prod']),
   notifier: { notify: async () => {} },
   logger,
   gracePeriodMs: 30,

@@ -74,7 +74,7 @@ export async function startSlackHarness(
     logger,
     setMessage: (id, key, ts) => engine!.setMessage(id, key, ts),
   });
-  engine = testEngine(prefix, standinRegistry([cluster]), notifier);
+  engine = testEngine(prefix, standinRegistry([cluster]), notifier, { policy: opts.policy ?? TEST_POLICY });
   await engine.startWorker();
 
   const slack = createSlackApp({

@@ -10,12 +10,18 @@ import {
   refuse,
   type Transition,
 } from './machine-core.js';
-import { APPROVAL_STEPS, canRollBack, isTerminal } from './order.js';
+import { APPROVAL_STEPS, canRollBack, isTerminal, mayHaveRunningStep } from './order.js';
 import type { UpgradeRecord } from './record.js';
 
 export function control(r0: UpgradeRecord, e: MachineEvent & By): Result<Transition> {
   const id = r0.id;
   if (isTerminal(r0.state)) return refuse('invalid_state', `${id} is already ${r0.state}.`);
+  if (r0.state === 'aborting')
+    return refuse(
+      'invalid_state',
+      `${id} is being aborted: it waits for its running step to stop, then it is aborted and the cluster is free.`,
+      `Follow it with \`/istio status ${id}\`.`,
+    );
   const r = clone(r0);
   const effects: Effect[] = [];
   const changed = (reason?: string) =>
@@ -55,9 +61,12 @@ export function control(r0: UpgradeRecord, e: MachineEvent & By): Result<Transit
       effects.push({ kind: 'run' });
       break;
     case 'abort':
-      r.state = 'aborted';
+      // A step that may be running is cancelled first: the upgrade is `aborting` (the cluster stays
+      // locked) until the finish_abort run has taken over from it; only then is it `aborted`.
+      r.state = mayHaveRunningStep(r0) ? 'aborting' : 'aborted';
       r.seq = (r.seq ?? 0) + 1;
       delete r.approval;
+      if (r.state === 'aborting') effects.push({ kind: 'run' });
       break;
     case 'rollback':
       if (r.state === 'rolling_back' || (r.state === 'stopped' && r.rollback))

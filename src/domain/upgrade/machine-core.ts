@@ -1,7 +1,7 @@
 /** Shared pieces of the state machine (types, refusals, audit, entering a step). Pure. */
 import { err, type Result } from '../result.js';
 import { APPROVAL_STEPS, type Position } from './order.js';
-import type { Approval, Step, UpgradeRecord } from './record.js';
+import { type Approval, AUDIT_KEPT, type AuditEntry, type Step, type UpgradeRecord } from './record.js';
 
 export interface By {
   by: string;
@@ -15,8 +15,21 @@ export interface Fresh {
 }
 
 export type MachineEvent =
-  | ({ type: 'step_done'; step: Step | 'compensate'; seq: number; at: string; detail?: string } & Fresh)
-  | { type: 'step_failed'; step: Step | 'compensate'; seq: number; at: string; code: string; cause: string }
+  | ({
+      type: 'step_done';
+      step: Step | 'compensate' | 'finish_abort';
+      seq: number;
+      at: string;
+      detail?: string;
+    } & Fresh)
+  | {
+      type: 'step_failed';
+      step: Step | 'compensate' | 'finish_abort';
+      seq: number;
+      at: string;
+      code: string;
+      cause: string;
+    }
   | ({ type: 'approve'; nonce: string } & By)
   | { type: 'expire'; nonce: string; at: string }
   | ({ type: 'pause' } & By)
@@ -50,13 +63,40 @@ export function audit(
   channel?: string,
   detail?: string,
 ) {
-  r.audit.push({
+  appendAudit(r, {
     at,
     actor,
     action,
     ...(channel ? { channel } : {}),
     ...(detail ? { detail } : {}),
   });
+}
+
+/** How far back a repeated refusal is looked for, to be counted instead of appended. */
+const COLLAPSE_WINDOW = 20;
+
+/**
+ * Appends to the record's audit, bounded: a refusal the same person already got (same action and
+ * detail among the last entries) is counted on that entry; past AUDIT_KEPT the oldest entries are
+ * dropped and counted in `auditDropped`, so nobody can grow a record without bound.
+ */
+export function appendAudit(r: UpgradeRecord, e: AuditEntry, kept = AUDIT_KEPT): void {
+  if (e.action === 'refused') {
+    for (let i = r.audit.length - 1; i >= Math.max(0, r.audit.length - COLLAPSE_WINDOW); i--) {
+      const x = r.audit[i]!;
+      if (x.action === e.action && x.actor === e.actor && x.detail === e.detail) {
+        x.times = (x.times ?? 1) + 1;
+        x.at = e.at;
+        return;
+      }
+    }
+  }
+  r.audit.push(e);
+  const over = r.audit.length - kept;
+  if (over > 0) {
+    r.audit.splice(0, over);
+    r.auditDropped = (r.auditDropped ?? 0) + over;
+  }
 }
 
 /** Moves `r` to `pos`: opens an approval, finishes, or schedules the step run. */

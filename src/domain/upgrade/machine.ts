@@ -25,6 +25,14 @@ function stepDone(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'step_done
   if ((r0.seq ?? 0) !== e.seq) return refuse('stale_job', `Run ${e.seq} of ${r0.id} is no longer current.`);
   const r = clone(r0);
   const effects: Effect[] = [];
+  if (e.step === 'finish_abort') {
+    if (r.state !== 'aborting') return refuse('invalid_state', `${r.id} is not aborting.`);
+    r.state = 'aborted';
+    r.seq = e.seq + 1;
+    audit(r, e.at, 'engine', 'aborted', undefined, 'the running step has stopped; the cluster is free');
+    effects.push({ kind: 'notify', type: 'state_changed', key: `${r.id}:state:aborted` });
+    return ok({ record: r, effects });
+  }
   if (e.step === 'compensate') {
     if (r.state !== 'rolling_back') return refuse('invalid_state', `${r.id} is not rolling back.`);
     const c = r.compensations.pop();
@@ -62,9 +70,19 @@ function stepFailed(
   e: Extract<MachineEvent, { type: 'step_failed' }>,
 ): Result<Transition> {
   if ((r0.seq ?? 0) !== e.seq) return refuse('stale_job', `Run ${e.seq} of ${r0.id} is no longer current.`);
-  if (!['running', 'paused', 'rolling_back'].includes(r0.state))
+  if (!['running', 'paused', 'rolling_back', 'aborting'].includes(r0.state))
     return refuse('invalid_state', `${r0.id} is ${r0.state}.`);
   const r = clone(r0);
+  if (r.state === 'aborting') {
+    // Nothing to stop for: the abort stands, the cluster is freed.
+    r.state = 'aborted';
+    r.seq = e.seq + 1;
+    audit(r, e.at, 'engine', 'aborted', undefined, `${e.step}: ${e.code}: ${e.cause}`);
+    return ok({
+      record: r,
+      effects: [{ kind: 'notify', type: 'state_changed', key: `${r.id}:state:aborted` }],
+    });
+  }
   const step: Step = r.step;
   const cause = e.step === 'compensate' ? `rollback: ${e.cause}` : e.cause;
   r.state = 'stopped';
@@ -88,6 +106,13 @@ function approve(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'approve' }
       'step_not_pending',
       `This approval button is out of date: ${r0.id} now waits for ${a.step}${a.wave ? ` of wave ${a.wave}` : ''}.${lastDecisionText(r0)}`,
       'Use the buttons on the latest approval message in the thread.',
+    );
+  // The expiry job may not have run yet (workers down or busy): the time decides, not the job.
+  if (Date.parse(e.at) >= Date.parse(a.expiresAt))
+    return refuse(
+      'approval_expired',
+      `This approval of ${r0.id}${a.wave ? ` (wave ${a.wave})` : ''} expired at ${a.expiresAt}; nothing was approved.`,
+      `The upgrade is paused: \`/istio resume ${r0.id}\` asks for a fresh approval.`,
     );
   const r = clone(r0);
   const effects: Effect[] = [];

@@ -69,20 +69,28 @@ export const isActive = (s: UpgradeState): boolean => !isTerminal(s);
 
 /** Rollback is possible until the old control plane starts being removed. */
 export function canRollBack(r: UpgradeRecord): boolean {
-  return !isTerminal(r.state) && r.step !== 'uninstall_old' && r.step !== 'done';
+  return !isTerminal(r.state) && r.state !== 'aborting' && r.step !== 'uninstall_old' && r.step !== 'done';
+}
+
+/** A step of this record may be running on a worker right now (so abort must wait for it). */
+export function mayHaveRunningStep(r: UpgradeRecord): boolean {
+  return r.state === 'running' || r.state === 'rolling_back' || r.state === 'paused';
 }
 
 /** What a worker must run for a record (its one current job), or null when nothing should run. */
 export interface StepRun {
   id: string;
   seq: number;
-  step: Step | 'compensate';
+  /** `compensate`: the next undo of a rollback. `finish_abort`: takes the run over from a step being
+   * cancelled and only then marks the upgrade aborted (and frees the cluster). */
+  step: Step | 'compensate' | 'finish_abort';
   wave?: number;
 }
 
 export function currentRun(r: UpgradeRecord): StepRun | null {
   const seq = r.seq ?? 0;
   if (r.state === 'rolling_back') return { id: r.id, seq, step: 'compensate' };
+  if (r.state === 'aborting') return { id: r.id, seq, step: 'finish_abort' };
   if (r.state !== 'running') return null;
   if (APPROVAL_STEPS.includes(r.step) || r.step === 'done') return null;
   return r.currentWave === undefined

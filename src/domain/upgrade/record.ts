@@ -28,9 +28,12 @@ export type Step = (typeof STEPS)[number];
 
 /** running: a worker owns the next step. awaiting_approval: nothing runs until a person decides.
  * paused: a person (or an expired approval) paused it. stopped: a step failed; a person retries,
- * rolls back or aborts. rolling_back / rolled_back / aborted / done / planned (dry run) as named. */
+ * rolls back or aborts. aborting: aborted while a step may still be running; the cluster stays
+ * locked until that step has really stopped (then `aborted`). rolling_back / rolled_back / aborted /
+ * done / planned (dry run) as named. */
 export type UpgradeState =
   | 'running'
+  | 'aborting'
   | 'awaiting_approval'
   | 'paused'
   | 'stopped'
@@ -99,7 +102,12 @@ export interface AuditEntry {
   channel?: string;
   action: string; // requested, approved, refused, paused, resumed, rollback, aborted, step_started, ...
   detail?: string;
+  /** The same refusal repeated by the same person: counted here instead of appended (`at` is the last). */
+  times?: number;
 }
+
+/** Audit entries kept on a record; older ones are dropped and counted in `auditDropped`. */
+export const AUDIT_KEPT = 200;
 
 /** Undo actions recorded after each completed step and run in reverse on rollback. */
 export type Compensation =
@@ -144,6 +152,8 @@ export interface UpgradeRecord {
   /** Slack message timestamps, owned by the notifier (key → ts). */
   messages: Record<string, string>;
   audit: AuditEntry[];
+  /** How many of the oldest audit entries were dropped to keep the record bounded (AUDIT_KEPT). */
+  auditDropped?: number;
   createdAt: string;
   updatedAt: string;
   /** Incremented on every write; the store refuses a write based on an older revision. */

@@ -14,7 +14,7 @@ export const plan: StepHandler = async (ctx) => {
 };
 
 export const precheck: StepHandler = async (ctx) => {
-  const findings = await ctx.ports.installer.precheck(ctx.record.to.version);
+  const findings = await ctx.ports.installer.precheck(ctx.record.to.version, ctx.signal);
   const errors = findings.filter((f) => f.level === 'Error');
   for (const [i, f] of findings.filter((x) => x.level === 'Warning').entries()) {
     await ctx.notify({
@@ -36,12 +36,12 @@ export const installControlPlane: StepHandler = async (ctx) => {
   const { to } = ctx.record;
   // Checkpoint before the side effect: the undo is known before anything is installed.
   await ctx.checkpoint((r) => pushOnce(r.compensations, { kind: 'uninstall_canary', revision: to.revision }));
-  await ctx.ports.installer.install(to.version, to.revision);
+  await ctx.ports.installer.install(to.version, to.revision, ctx.signal);
   return { detail: `istiod ${to.version} installed as revision ${to.revision}` };
 };
 
 export const verifyControlPlane: StepHandler = async (ctx) => {
-  await ctx.ports.installer.verify(ctx.record.to.revision);
+  await ctx.ports.installer.verify(ctx.record.to.revision, ctx.signal);
   return { detail: `revision ${ctx.record.to.revision} is ready` };
 };
 
@@ -50,7 +50,7 @@ export const gateways: StepHandler = async (ctx) => {
   await ctx.checkpoint((r) =>
     pushOnce(r.compensations, { kind: 'move_gateways_back', revision: from.revision }),
   );
-  const moved = await ctx.ports.gateways.moveGateways(to.revision);
+  const moved = await ctx.ports.gateways.moveGateways(to.revision, ctx.signal);
   return { detail: `${moved.length} gateway(s) on ${to.revision}` };
 };
 

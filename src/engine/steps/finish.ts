@@ -7,7 +7,7 @@ import { podsNotOn } from './wave.js';
 
 export const moveTags: StepHandler = async (ctx) => {
   const r = ctx.record;
-  const tags = await ctx.ports.inspector.tags();
+  const tags = await ctx.ports.inspector.tags(ctx.signal);
   const wanted = new Set<string>(['default']);
   for (const t of tags) if (t.revision === r.from.revision && t.tag !== r.tags?.canary) wanted.add(t.tag);
   if (r.tags) wanted.add(r.tags.stable);
@@ -25,7 +25,7 @@ export const moveTags: StepHandler = async (ctx) => {
     // A re-run: the tags to move are the ones recorded before the first attempt.
     for (const c of r.compensations) if (c.kind === 'restore_tag' && c.tag !== canary) wanted.add(c.tag);
   }
-  for (const tag of wanted) await ctx.ports.tagger.setTag(tag, r.to.revision);
+  for (const tag of wanted) await ctx.ports.tagger.setTag(tag, r.to.revision, ctx.signal);
   return { detail: `${[...wanted].join(', ')} → ${r.to.revision}` };
 };
 
@@ -33,7 +33,7 @@ export const gracePeriod: StepHandler = async () => ({ detail: 'grace period ove
 
 export const checkOldUnused: StepHandler = async (ctx) => {
   const from = ctx.record.from.revision;
-  const names = (await ctx.ports.inspector.namespaces()).map((n) => n.name);
+  const names = (await ctx.ports.inspector.namespaces(ctx.signal)).map((n) => n.name);
   const { wrong } = await podsNotOn(ctx, names, (rev) => rev !== from);
   if (wrong.length > 0)
     throw new StepFailure(
@@ -48,6 +48,6 @@ export const checkOldUnused: StepHandler = async (ctx) => {
 
 export const uninstallOld: StepHandler = async (ctx) => {
   const { from } = ctx.record;
-  await ctx.ports.installer.uninstall(from.version, from.revision);
+  await ctx.ports.installer.uninstall(from.version, from.revision, ctx.signal);
   return { detail: `revision ${from.revision} uninstalled` };
 };

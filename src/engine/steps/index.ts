@@ -8,7 +8,7 @@ import { moveNamespaces, postDiff, restartWorkloads, verifySidecars, waitRollout
 export type { StepContext, StepHandler, StepOutcome } from './context.js';
 
 /** Handlers for the steps a worker runs (approvals and `done` have none). */
-export const HANDLERS: Partial<Record<Step | 'compensate', StepHandler>> = {
+export const HANDLERS: Partial<Record<Step | 'compensate' | 'finish_abort', StepHandler>> = {
   plan,
   precheck,
   install_control_plane: installControlPlane,
@@ -24,4 +24,6 @@ export const HANDLERS: Partial<Record<Step | 'compensate', StepHandler>> = {
   check_old_unused: checkOldUnused,
   uninstall_old: uninstallOld,
   compensate,
+  // Runs once the cancelled step has let go of the upgrade: nothing to do on the cluster.
+  finish_abort: async () => ({ detail: 'the running step has stopped' }),
 };

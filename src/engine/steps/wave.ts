@@ -26,12 +26,15 @@ export const moveNamespaces: StepHandler = async (ctx) => {
   const wave = waveOf(ctx);
   // Baseline for the diff, taken once before anything in this wave changes.
   if ((await ctx.store.getBlob(baselineKey(r.id, wave.index))) === null) {
-    const texts = await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision]);
+    const texts = await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision], ctx.signal);
     await ctx.store.putBlob(baselineKey(r.id, wave.index), JSON.stringify(texts), true);
   }
   // Checkpoint the undo (grouped by where each namespace pointed) before relabelling anything.
   if (!r.compensations.some((c) => c.kind === 'move_namespaces_back' && c.wave === wave.index)) {
-    const [all, tags] = await Promise.all([ctx.ports.inspector.namespaces(), ctx.ports.inspector.tags()]);
+    const [all, tags] = await Promise.all([
+      ctx.ports.inspector.namespaces(ctx.signal),
+      ctx.ports.inspector.tags(ctx.signal),
+    ]);
     const groups = new Map<string, { to: NamespaceTarget; namespaces: string[] }>();
     for (const name of wave.namespaces) {
       const to = currentTarget(
@@ -58,14 +61,15 @@ export const moveNamespaces: StepHandler = async (ctx) => {
         pushOnce(rec.compensations, { kind: 'move_namespaces_back', wave: wave.index, ...g });
     });
   }
-  if (r.strategy === 'tags' && r.tags) await ctx.ports.tagger.setTag(r.tags.canary, r.to.revision);
+  if (r.strategy === 'tags' && r.tags)
+    await ctx.ports.tagger.setTag(r.tags.canary, r.to.revision, ctx.signal);
   const target = targetFor(ctx);
-  for (const ns of wave.namespaces) await ctx.ports.mover.point(ns, target);
+  for (const ns of wave.namespaces) await ctx.ports.mover.point(ns, target, ctx.signal);
   return { detail: `${wave.namespaces.join(', ')} → ${JSON.stringify(target)}` };
 };
 
 async function restartable(ctx: StepContext, namespaces: string[], warnKey: string): Promise<WorkloadRef[]> {
-  const all = await ctx.ports.inspector.workloads(namespaces);
+  const all = await ctx.ports.inspector.workloads(namespaces, ctx.signal);
   const skipped = all.filter((w) => w.paused);
   const onDelete = all.filter((w) => w.onDelete);
   if (skipped.length > 0 || onDelete.length > 0)
@@ -87,29 +91,37 @@ async function restartable(ctx: StepContext, namespaces: string[], warnKey: stri
   return all.filter((w) => !w.paused).map(({ kind, namespace, name }) => ({ kind, namespace, name }));
 }
 
+/**
+ * The `kubectl.kubernetes.io/restartedAt` stamp of a wave: derived from the upgrade id and the wave
+ * (and the direction), never from a clock, so a re-run after a crash, a retry or a Redis that lost its
+ * last writes applies the same value and starts no second rollout (ADR 10). A stamp stored by an
+ * older version of the bot is kept.
+ */
+export function restartStamp(
+  id: string,
+  wave: number,
+  direction: 'forward' | 'rollback' = 'forward',
+): string {
+  return `${id}/wave-${wave}${direction === 'rollback' ? '/rollback' : ''}`;
+}
+
 export const restartWorkloads: StepHandler = async (ctx) => {
   const wave = waveOf(ctx);
-  // The stamp is stored before the first restart; a re-run after a crash re-applies the same value,
-  // which starts no second rollout.
-  let stamp = wave.restartedAt;
-  if (!stamp) {
-    const now = ctx.now();
-    const rec = await ctx.checkpoint((r) => {
-      const w = r.waves[wave.index - 1]!;
-      w.restartedAt ??= now;
+  const stamp = wave.restartedAt ?? restartStamp(ctx.record.id, wave.index);
+  if (!wave.restartedAt)
+    await ctx.checkpoint((r) => {
+      r.waves[wave.index - 1]!.restartedAt ??= stamp;
     });
-    stamp = rec.waves[wave.index - 1]!.restartedAt!;
-  }
   const list = await restartable(ctx, wave.namespaces, `${ctx.record.id}:skipped:w${wave.index}`);
-  await ctx.ports.restarter.restart(list, stamp);
+  await ctx.ports.restarter.restart(list, stamp, ctx.signal);
   await ctx.checkpoint((r) => {
     r.waves[wave.index - 1]!.progress = { total: list.length, restarted: list.length, ready: 0 };
   });
-  return { detail: `${list.length} workload(s) restarted at ${stamp}` };
+  return { detail: `${list.length} workload(s) restarted (restartedAt ${stamp})` };
 };
 
 export async function waitFor(ctx: StepContext, namespaces: string[], wave: number, key: string) {
-  const list = (await ctx.ports.inspector.workloads(namespaces))
+  const list = (await ctx.ports.inspector.workloads(namespaces, ctx.signal))
     .filter((w) => !w.paused)
     .map(({ kind, namespace, name }) => ({ kind, namespace, name }));
   let last: RolloutProgress | null = null;
@@ -140,7 +152,7 @@ export const waitRollouts: StepHandler = async (ctx) => {
 };
 
 export async function podsNotOn(ctx: StepContext, namespaces: string[], ok: (rev: string) => boolean) {
-  const pods = await ctx.ports.inspector.sidecars(namespaces);
+  const pods = await ctx.ports.inspector.sidecars(namespaces, ctx.signal);
   return { pods, wrong: pods.filter((p) => p.revision !== null && !ok(p.revision)) };
 }
 
@@ -163,7 +175,7 @@ export const postDiff: StepHandler = async (ctx) => {
   const r = ctx.record;
   const wave = waveOf(ctx);
   const before = JSON.parse((await ctx.store.getBlob(baselineKey(r.id, wave.index))) ?? '[]') as string[];
-  const after = await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision]);
+  const after = await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision], ctx.signal);
   const { summary, diff, problems } = diffTexts(before, after);
   await ctx.checkpoint((rec) => {
     rec.waves[wave.index - 1]!.diff = summary;

@@ -8,6 +8,7 @@ export const STATE_LABEL: Record<UpgradeState, string> = {
   stopped: ':x: stopped: needs a person',
   rolling_back: ':rewind: rolling back',
   rolled_back: ':leftwards_arrow_with_hook: rolled back',
+  aborting: ':no_entry: aborting: stopping the running step',
   aborted: ':no_entry: aborted',
   done: ':white_check_mark: done',
   planned: ':memo: planned (dry run)',

@@ -10,6 +10,8 @@ export function abort(ask: Asked, cmd: IdCommand): Promise<void> {
     'abort',
     (r) => ask.deps.service.abort(r.id, ask.actor),
     (r) =>
-      `:no_entry: ${r.id} is aborted where it was; nothing was undone. \`/istio rollback ${r.id} <reason>\` undoes the waves.`,
+      r.state === 'aborting'
+        ? `:no_entry: ${r.id} is being aborted where it is: its running step is being stopped, nothing will be undone. The cluster is free once that step has stopped (seconds; \`/istio status ${r.id}\`).`
+        : `:no_entry: ${r.id} is aborted where it was; nothing was undone. \`/istio rollback ${r.id} <reason>\` undoes the waves.`,
   );
 }

@@ -6,6 +6,7 @@ import type { Step, UpgradeRecord, UpgradeState } from '../../../src/domain/upgr
 import { AT, rec } from './fixtures.js';
 
 const fresh = { nonce: 'n2', approvalTtlMs: 60_000 };
+const LATER = new Date(Date.parse(AT) + 3_600_000).toISOString();
 const by = { by: 'U9', channel: 'C9', at: AT };
 const done = (step: Step | 'compensate', seq = 1): MachineEvent => ({
   type: 'step_done',
@@ -19,7 +20,7 @@ const awaiting = (over: Partial<UpgradeRecord> = {}) =>
     state: 'awaiting_approval',
     step: 'await_wave_approval',
     currentWave: 1,
-    approval: { step: 'await_wave_approval', wave: 1, nonce: 'n1', requestedAt: AT, expiresAt: AT },
+    approval: { step: 'await_wave_approval', wave: 1, nonce: 'n1', requestedAt: AT, expiresAt: LATER },
     ...over,
   });
 
@@ -222,7 +223,8 @@ describe('transitions', () => {
       rec({ step: 'gateways', compensations: [{ kind: 'uninstall_canary', revision: 'r' }] }),
       { type: 'abort', ...by },
     );
-    expect(a.ok && a.value.record).toMatchObject({ state: 'aborted', seq: 2 });
+    // A step may be running: aborting until the finish_abort run took over from it.
+    expect(a.ok && a.value.record).toMatchObject({ state: 'aborting', seq: 2 });
     expect(a.ok && a.value.record.audit.at(-1)).toMatchObject({
       actor: 'U9',
       action: 'abort',
@@ -247,6 +249,7 @@ describe('refusals', () => {
     'paused',
     'stopped',
     'rolling_back',
+    'aborting',
     'rolled_back',
     'aborted',
     'done',
@@ -326,5 +329,57 @@ describe('refusals', () => {
       ok: false,
       error: { code: 'step_not_pending' },
     });
+  });
+});
+
+describe('abort waits for the running step', () => {
+  // [state before, state after, a finish_abort run scheduled]
+  const cases: [UpgradeState, UpgradeState, boolean][] = [
+    ['running', 'aborting', true],
+    ['paused', 'aborting', true],
+    ['rolling_back', 'aborting', true],
+    ['awaiting_approval', 'aborted', false],
+    ['stopped', 'aborted', false],
+  ];
+  it.each(cases)('abort in %s → %s (run scheduled: %s)', (state, after, runs) => {
+    const r = state === 'awaiting_approval' ? awaiting() : rec({ state, step: 'restart_workloads' });
+    const t = transition(r, { type: 'abort', ...by });
+    expect(t.ok && t.value.record.state).toBe(after);
+    expect(t.ok && t.value.effects.some((e) => e.kind === 'run')).toBe(runs);
+    if (t.ok && after === 'aborting')
+      expect(currentRun(t.value.record)).toMatchObject({ step: 'finish_abort', seq: (r.seq ?? 0) + 1 });
+  });
+  it('aborting ends aborted only by the finish_abort run of the current seq', () => {
+    const a = transition(rec({ step: 'restart_workloads', seq: 4 }), { type: 'abort', ...by });
+    if (!a.ok) throw new Error('abort refused');
+    const stale = transition(a.value.record, { ...done('restart_workloads', 4) });
+    expect(stale).toMatchObject({ ok: false, error: { code: 'stale_job' } });
+    const fin = transition(a.value.record, {
+      type: 'step_done',
+      step: 'finish_abort',
+      seq: 5,
+      at: AT,
+      ...fresh,
+    });
+    expect(fin.ok && fin.value.record.state).toBe('aborted');
+    expect(fin.ok && currentRun(fin.value.record)).toBeNull();
+  });
+  it('every request on an aborting upgrade is refused, saying it waits for the running step', () => {
+    const r = rec({ state: 'aborting', step: 'install_control_plane' });
+    for (const type of ['pause', 'resume', 'retry', 'abort', 'rollback']) {
+      const t = transition(r, { type, reason: 'x', uninstallCanary: true, ...by, ...fresh } as MachineEvent);
+      expect(t.ok ? null : t.error.message).toMatch(/waits for its running step to stop/);
+    }
+  });
+});
+
+describe('approval expiry is decided by the time, not by the expiry job', () => {
+  it('approve at or after expiresAt is refused with approval_expired; before it is accepted', () => {
+    const r = awaiting();
+    const late = transition(r, { type: 'approve', nonce: 'n1', ...by, at: LATER });
+    expect(late).toMatchObject({ ok: false, error: { code: 'approval_expired' } });
+    expect(late.ok ? '' : late.error.hint).toContain('/istio resume');
+    const early = transition(r, { type: 'approve', nonce: 'n1', ...by });
+    expect(early.ok && early.value.record.state).toBe('running');
   });
 });
