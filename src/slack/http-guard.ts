@@ -48,11 +48,17 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, close
   // reset instead of the answer.
   res.writeHead(status);
   res.end();
-  // Stop the sender: the rest of an oversized body is never buffered. The socket is closed a moment
-  // after the answer so the client reads the 413 first (an immediate reset can discard it unread).
+  // Stop the sender: the rest of an oversized body is never buffered, only discarded as it arrives
+  // (clients that send the whole body before reading the answer then see the 413), and the socket is
+  // closed a moment after the answer however much is still coming.
   if (close) {
-    req.pause();
-    res.once('finish', () => setTimeout(() => req.socket.destroy(), CLOSE_AFTER_MS).unref());
+    req.resume();
+    res.once('finish', () =>
+      setTimeout(() => {
+        // A body that did end leaves a clean keep-alive connection: only a sender still going is cut.
+        if (!req.complete) req.socket.destroy();
+      }, CLOSE_AFTER_MS).unref(),
+    );
   }
 }
 
