@@ -12,6 +12,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { err, ok, type Result } from '../domain/result.js';
+import { appendAudit } from '../domain/upgrade/machine-core.js';
 import { isTerminal } from '../domain/upgrade/order.js';
 import type { AuditEntry, UpgradeRecord } from '../domain/upgrade/record.js';
 import type { Refusal } from './api.js';
@@ -197,7 +198,7 @@ export class UpgradeStore {
 
   async appendAudit(id: string, entry: AuditEntry): Promise<Result<UpgradeRecord>> {
     const res = await this.update(id, (r) => {
-      r.audit.push(entry);
+      appendAudit(r, entry);
       return ok({ record: r, value: null });
     });
     return res.ok ? ok(res.value.record) : res;
@@ -254,7 +255,7 @@ export class UpgradeStore {
   ): Promise<{ status: 'free' | 'unlocked' | 'active' | 'running'; holder?: string }> {
     const [status, holder] = (await this.redis.eval(
       UNLOCK,
-      3,
+      2,
       this.lockKey(cluster),
       this.activeKey(),
       `${this.p}:`,
