@@ -187,6 +187,14 @@ function parseSub(sub: Subcommand, s: Split): IstioCommand {
       }
       return { kind: 'ps', ...(first ? { namespace: first } : {}), ...clusterFlag(sub, s) };
     }
+    case 'unlock': {
+      noMore(sub, rest);
+      if (first === undefined)
+        refuse(sub, 'missing_argument', 'Say which cluster to unlock: `/istio unlock prod-eu1`.');
+      const bad = validateLabel('cluster', first);
+      if (bad) refuse(sub, 'invalid_value', bad.message);
+      return { kind: 'unlock', cluster: first };
+    }
     case 'help': {
       noMore(sub, rest);
       if (first === undefined) return { kind: 'help' };

@@ -35,6 +35,10 @@ export interface PsCommand {
   namespace?: string;
   cluster?: string;
 }
+export interface UnlockCommand {
+  kind: 'unlock';
+  cluster: string;
+}
 export interface HelpCommand {
   kind: 'help';
   topic?: Subcommand;
@@ -47,6 +51,7 @@ export type IstioCommand =
   | RollbackCommand
   | IdCommand
   | PsCommand
+  | UnlockCommand
   | HelpCommand;
 
 /** A refusal of what was typed: what was wrong, and the usage line that shows how to write it. */

@@ -9,6 +9,7 @@ export const SUBCOMMANDS = [
   'resume',
   'retry',
   'ps',
+  'unlock',
   'help',
 ] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
@@ -39,6 +40,11 @@ export const USAGE: Record<Subcommand, { line: string; about: string }> = {
   ps: {
     line: '/istio ps [NAMESPACE] [--cluster NAME]',
     about: 'Proxy status per revision: which workloads run on which control plane, and what is not synced.',
+  },
+  unlock: {
+    line: '/istio unlock CLUSTER',
+    about:
+      'Operators: free a cluster whose lock outlived its upgrade record (a new upgrade is refused with "record is gone"). Refused while an upgrade there is active or a step runs. Audited.',
   },
   help: { line: '/istio help [SUBCOMMAND]', about: 'Show this help, or one subcommand in detail.' },
 };

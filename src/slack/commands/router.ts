@@ -18,6 +18,7 @@ import { resume } from './resume.js';
 import { retry } from './retry.js';
 import { rollback } from './rollback.js';
 import { status } from './status.js';
+import { unlock } from './unlock.js';
 import { upgrade } from './upgrade.js';
 
 type Handlers = {
@@ -27,7 +28,7 @@ type Handlers = {
   ) => Promise<void>;
 };
 
-const HANDLERS: Handlers = { upgrade, status, list, rollback, abort, pause, resume, retry, ps };
+const HANDLERS: Handlers = { upgrade, status, list, rollback, abort, pause, resume, retry, ps, unlock };
 
 export function registerCommands(app: App, deps: SlackDeps, name = '/istio'): void {
   app.command(name, async ({ command, ack, respond }) => {
