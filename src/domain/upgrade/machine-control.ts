@@ -95,7 +95,9 @@ export function control(r0: UpgradeRecord, e: MachineEvent & By): Result<Transit
       delete r.stopped;
       r.seq = (r.seq ?? 0) + 1;
       for (const w of r.waves) if (w.status === 'running') w.status = 'failed';
-      if (r.compensations.length > 0) {
+      // With nothing to undo, a step that may be running must still stop before the cluster is free:
+      // the compensate run waits for it (and finds nothing to undo).
+      if (r.compensations.length > 0 || mayHaveRunningStep(r0)) {
         r.state = 'rolling_back';
         effects.push({ kind: 'run' });
       } else r.state = 'rolled_back';

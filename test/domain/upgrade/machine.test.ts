@@ -211,14 +211,15 @@ describe('transitions', () => {
     const p2 = transition(p1.value.record, done('compensate', seq + 1));
     expect(p2.ok && p2.value.record.state).toBe('rolled_back');
   });
-  it('rollback with nothing to undo ends at once; abort ends without undoing', () => {
-    const t = transition(rec({ step: 'precheck' }), {
-      type: 'rollback',
-      reason: 'x',
-      uninstallCanary: true,
-      ...by,
-    });
+  it('rollback with nothing to undo ends at once when no step runs, else after the step stopped; abort ends without undoing', () => {
+    const rb = { type: 'rollback', reason: 'x', uninstallCanary: true, ...by } as const;
+    const t = transition(awaiting(), rb);
     expect(t.ok && t.value.record.state).toBe('rolled_back');
+    const running = transition(rec({ step: 'precheck' }), rb);
+    expect(running.ok && running.value.record.state).toBe('rolling_back');
+    expect(running.ok && currentRun(running.value.record)).toMatchObject({ step: 'compensate' });
+    const fin = running.ok ? transition(running.value.record, done('compensate', 2)) : running;
+    expect(fin.ok && fin.value.record.state).toBe('rolled_back');
     const a = transition(
       rec({ step: 'gateways', compensations: [{ kind: 'uninstall_canary', revision: 'r' }] }),
       { type: 'abort', ...by },
