@@ -1,7 +1,8 @@
 /**
  * The Slack side of the engine's Notifier port. One thread per upgrade: a parent message (the plan,
- * updated in place with state and progress), a reply per step, an approval message per wave (replaced
- * by the decision), the proxy-status diff of each wave.
+ * updated in place with state and progress), one checklist message per phase (control plane, each
+ * wave, finish, rollback) updated in place as its steps run, and new messages only for what a person
+ * must see: approvals (replaced by the decision), diffs, warnings, failures, decisions, the end.
  *
  * Order: events of one upgrade are handled one after the other (a promise chain per upgrade id), so the
  * thread reads in the order the engine emitted, even when Slack answers 429 and the WebClient waits
@@ -17,15 +18,11 @@ import type { Notifier, UpgradeEvent } from '../engine/ports.js';
 import type { Logger } from '../log.js';
 import { approvalKey, approvalMessage, decidedMessage } from './blocks/approval.js';
 import { diffMessage } from './blocks/diff.js';
+import { stepNote } from './blocks/notes.js';
+import { noteKey, type Phase, type PhaseView, phaseKey, phaseMessage, phaseOf } from './blocks/phase.js';
 import { planMessage } from './blocks/plan.js';
 import type { SlackMessage } from './blocks/text.js';
-import {
-  stateChangedMessage,
-  stepFinishedMessage,
-  stepStartedMessage,
-  stoppedMessage,
-  warningMessage,
-} from './blocks/thread.js';
+import { stateChangedMessage, stoppedMessage, warningMessage } from './blocks/thread.js';
 import type { NotifierStore } from './store.js';
 
 export interface SlackNotifierOptions {
@@ -98,6 +95,17 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
     return res.ts!;
   }
 
+  /**
+   * Posts the phase's checklist on its first event (when `create`), then updates it in place. What it
+   * shows comes from the store (notes of finished steps), so any process can render it.
+   */
+  async function renderPhase(r: UpgradeRecord, p: Phase, view: Omit<PhaseView, 'notes'>, create: boolean) {
+    const msg = phaseMessage(r, p, { ...view, notes: await store.notes(r.id) });
+    const ts = await tsOf(r, phaseKey(p), store);
+    if (ts) await client.chat.update({ channel: r.channel, ts, ...msg });
+    else if (create) await saveTs(r, phaseKey(p), await reply(r, msg));
+  }
+
   function withProgress(r: UpgradeRecord, wave: number, p: { total: number; ready: number }): UpgradeRecord {
     return {
       ...r,
@@ -116,7 +124,16 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
     const r = e.record;
     if (e.type === 'wave_progress') {
       // One key per wave (the message updated in place), so never deduplicated; only the newest runs.
-      if (newestProgress.get(r.id) === progressSeq) await updateParent(withProgress(r, e.wave, e.progress));
+      if (newestProgress.get(r.id) !== progressSeq) return;
+      const rec = withProgress(r, e.wave, e.progress);
+      await updateParent(rec);
+      const back = r.state === 'rolling_back';
+      await renderPhase(
+        rec,
+        back ? { kind: 'rollback' } : { kind: 'wave', wave: e.wave },
+        { current: { step: back ? 'compensate' : 'wait_rollouts', status: 'running' }, progress: e.progress },
+        false,
+      );
       return;
     }
     if (await store.seen(r.id, e.key)) return;
@@ -125,13 +142,17 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         if ((await ensureParent(r)).created === false) await updateParent(r);
         break;
       case 'step_started':
-        await reply(r, stepStartedMessage(r, e.step, e.wave));
+      case 'step_finished': {
+        const wave = e.wave ?? r.currentWave;
+        const phase = phaseOf(e.step, wave);
+        const done = e.type === 'step_finished';
+        if (phase && done)
+          await store.setNote(r.id, noteKey(e.step, wave, r), stepNote(r, e.step, wave, e.detail));
+        if (phase)
+          await renderPhase(r, phase, { current: { step: e.step, status: done ? 'done' : 'running' } }, true);
         await updateParent(r);
         break;
-      case 'step_finished':
-        await reply(r, stepFinishedMessage(r, e.step, e.wave, e.detail));
-        await updateParent(r);
-        break;
+      }
       case 'approval_requested': {
         const ts = await reply(r, approvalMessage(r, opts.fourEyes ?? true));
         await saveTs(r, approvalKey(r, r.approval?.wave), ts);
@@ -150,10 +171,14 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
       case 'warning':
         await reply(r, warningMessage(r, e.message));
         break;
-      case 'stopped':
+      case 'stopped': {
+        const step = r.rollback ? 'compensate' : r.stopped?.step;
+        const phase = step ? phaseOf(step, r.currentWave) : undefined;
+        if (phase && step) await renderPhase(r, phase, { current: { step, status: 'failed' } }, false);
         await reply(r, stoppedMessage(r));
         await updateParent(r);
         break;
+      }
       case 'state_changed':
         if (r.decisions.at(-1)?.outcome !== 'approved' && !r.approval) await replaceApproval(r);
         await reply(r, stateChangedMessage(r, e.by, e.reason));

@@ -1,6 +1,6 @@
 /**
  * NotifierStore on Redis, so message ts, dedup keys and diffs survive a restart and are shared by the
- * bot and worker processes. Keys: `<prefix>:slack:<id>:ts` (hash), `:seen` (set), `:diff` (hash wave →
+ * bot and worker processes. Keys: `<prefix>:slack:<id>:ts` (hash), `:seen` (set), `:note` (hash: step → what it did, in words), `:diff` (hash wave →
  * JSON). They expire 90 days after the last write. `<prefix>:slack:claim:<key>` (SET NX PX): the replay cache
  * of signed requests, shared by every bot replica.
  */
@@ -27,6 +27,13 @@ export function createRedisStore(redis: Redis, prefix = 'iub'): NotifierStore {
     async markSeen(id, key) {
       await redis.sadd(k(id, 'seen'), key);
       await touch(k(id, 'seen'));
+    },
+    async setNote(id, key, note) {
+      await redis.hset(k(id, 'note'), key, note);
+      await touch(k(id, 'note'));
+    },
+    async notes(id) {
+      return redis.hgetall(k(id, 'note'));
     },
     async saveDiff(id, wave, diff) {
       await redis.hset(k(id, 'diff'), String(wave), JSON.stringify(diff));

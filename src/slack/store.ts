@@ -1,7 +1,7 @@
 /**
  * What the notifier remembers outside the engine's record: the ts of each message it owns (parent,
- * approval per wave), the event keys it already posted (so a step re-run after a crash does not post
- * twice), and each wave's full proxy-status diff (for `/istio status ID --details`).
+ * approval per wave, phase checklists), the event keys it already posted (so a step re-run after a crash does not post
+ * twice), the notes of finished steps, and each wave's full proxy-status diff (for `/istio status ID --details`).
  */
 import type { ProxyDiff } from '../domain/proxystatus/model.js';
 
@@ -11,6 +11,9 @@ export interface NotifierStore {
   /** true when `eventKey` was already posted. */
   seen(upgradeId: string, eventKey: string): Promise<boolean>;
   markSeen(upgradeId: string, eventKey: string): Promise<void>;
+  /** What a finished step did, in words (the checklist of its phase message), by note key. */
+  setNote(upgradeId: string, key: string, note: string): Promise<void>;
+  notes(upgradeId: string): Promise<Record<string, string>>;
   saveDiff(upgradeId: string, wave: number, diff: ProxyDiff): Promise<void>;
   /** The saved diffs by wave number. */
   diffs(upgradeId: string): Promise<Map<number, ProxyDiff>>;
@@ -26,12 +29,15 @@ export function createMemoryStore(): NotifierStore {
   const ts = new Map<string, string>();
   const seen = new Set<string>();
   const diffs = new Map<string, Map<number, ProxyDiff>>();
+  const notes = new Map<string, Record<string, string>>();
   const claims = new Map<string, number>();
   return {
     getTs: async (id, key) => ts.get(`${id}\u0000${key}`),
     setTs: async (id, key, value) => void ts.set(`${id}\u0000${key}`, value),
     seen: async (id, key) => seen.has(`${id}\u0000${key}`),
     markSeen: async (id, key) => void seen.add(`${id}\u0000${key}`),
+    setNote: async (id, key, note) => void notes.set(id, { ...notes.get(id), [key]: note }),
+    notes: async (id) => ({ ...notes.get(id) }),
     saveDiff: async (id, wave, diff) => {
       const m = diffs.get(id) ?? new Map<number, ProxyDiff>();
       m.set(wave, diff);

@@ -8,6 +8,7 @@ import {
   encodeButton,
 } from '../../src/slack/blocks/approval.js';
 import { diffDetailMessages, diffMessage } from '../../src/slack/blocks/diff.js';
+import { phaseMessage } from '../../src/slack/blocks/phase.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
 import { commandErrorMessage, helpMessage } from '../../src/slack/blocks/replies.js';
 import { listMessage, statusMessage } from '../../src/slack/blocks/status.js';
@@ -15,7 +16,6 @@ import { clip, cutList, type SlackMessage } from '../../src/slack/blocks/text.js
 import {
   rollbackRequestedMessage,
   stateChangedMessage,
-  stepFinishedMessage,
   warningMessage,
 } from '../../src/slack/blocks/thread.js';
 import { validateBlocks } from '../support/slack-emulator/block-kit-limits.js';
@@ -103,7 +103,18 @@ describe('renderers stay within Block Kit limits', () => {
 
   it('thread replies, list and errors with extreme inputs', () => {
     const r = huge(3, 3, 20);
-    expectValid(stepFinishedMessage(r, 'restart_workloads', 1, 'd'.repeat(50_000)));
+    expectValid(
+      phaseMessage(
+        r,
+        { kind: 'wave', wave: 1 },
+        {
+          notes: { 'restart_workloads:w1': 'd'.repeat(50_000) },
+          current: { step: 'wait_rollouts', status: 'running' },
+          progress: { ready: 1, total: 3 },
+        },
+      ),
+    );
+    expectValid(phaseMessage(huge(2, 5000, 63), { kind: 'wave', wave: 1 }, { notes: {} }));
     expectValid(warningMessage(r, 'w'.repeat(50_000)));
     expectValid(rollbackRequestedMessage(r, 'U1', '<script>'.repeat(2000), 'C1'));
     expectValid(listMessage(Array.from({ length: 500 }, () => r)));

@@ -40,6 +40,7 @@ function events(r: UpgradeRecord): UpgradeEvent[] {
         key: `${r.id}:s${i}`,
         record: { ...r, step: step as UpgradeRecord['step'] },
         step,
+        ...(step === 'move_namespaces' ? { wave: 1 } : {}),
       }),
     ),
     { type: 'wave_diff', key: `${r.id}:diff:w1`, record: r, wave: 1, diff: bigDiff(3) },
@@ -61,16 +62,22 @@ describe('Slack notifier', () => {
     expect(limited.length).toBeGreaterThanOrEqual(3);
     const parent = (await store.getTs(r0.id, 'parent'))!;
     const texts = threadTexts(r0, parent);
-    expect(texts).toHaveLength(steps.length + 2);
-    expect(texts.slice(0, steps.length).map((t) => t.split('…')[0])).toEqual(
-      steps.map((_, i) =>
-        expect.stringContaining(
-          ['Pre-check', 'Install control plane', 'Verify control plane', 'Move gateways', 'Point wave'][i]!,
-        ),
-      ),
+    // one checklist per phase, updated in place: control plane, wave 1; then the diff and the warning
+    expect(texts).toHaveLength(4);
+    expect(texts[0]).toMatch(
+      /^Control plane 1-24-2 \(running\): done: Pre-check.*done: Install.*done: Check.*running: Move the gateways/,
     );
-    expect(texts.at(-2)).toContain('Proxy-status diff after wave 1');
-    expect(texts.at(-1)).toContain('last one');
+    expect(texts[1]).toMatch(/^Wave 1 of 2 \(running\): running: Point the namespaces/);
+    expect(texts[2]).toContain('Proxy-status diff after wave 1');
+    expect(texts[3]).toContain('last one');
+    const control = emu.state.thread(r0.channel, parent)[0]!;
+    expect(control.versions).toHaveLength(4); // posted once, then one update per step, in order
+    expect(control.versions.map((v) => /running: ([A-Z][a-z]+)/.exec(v.text)?.[1])).toEqual([
+      'Pre',
+      'Install',
+      'Check',
+      'Move',
+    ]);
     expect(emu.state.channelMessages('C0OPS')).toHaveLength(1);
   }, 30_000);
 
@@ -78,7 +85,9 @@ describe('Slack notifier', () => {
     for (const e of events(r0)) await notifier.notify(e);
     for (const e of events(r0)) await notifier.notify(e);
     const parent = (await store.getTs(r0.id, 'parent'))!;
-    expect(threadTexts(r0, parent)).toHaveLength(steps.length + 2);
+    expect(threadTexts(r0, parent)).toHaveLength(4);
+    const control = emu.state.thread(r0.channel, parent)[0]!;
+    expect(control.versions).toHaveLength(4); // the replayed steps did not update it again
     expect(emu.state.channelMessages('C0OPS')).toHaveLength(1);
   });
 

@@ -114,3 +114,24 @@ export class SlackState {
     return this.ephemerals.filter((e) => e.user === user);
   }
 }
+
+/**
+ * Every piece of text a person sees in a message (its fallback text and every text of its blocks,
+ * buttons and confirmations included), one per line, as Slack would show it to a reader.
+ */
+export function visibleText(m: { text?: string; blocks?: unknown[] }): string {
+  const out: string[] = m.text ? [m.text] : [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'text' && typeof x === 'string') out.push(x);
+        else if (k !== 'value' && k !== 'action_id' && k !== 'block_id') walk(x);
+      }
+  };
+  walk(m.blocks ?? []);
+  return out.join('\n');
+}
+
+/** Raw JSON as it leaks into text: an object with a quoted key, or an array of quoted strings. */
+export const RAW_JSON = /\{\s*"[^"]*"\s*:|\[\s*"[^"]*"\s*[,\]]/;
