@@ -78,4 +78,38 @@ describe('the upgrade thread', () => {
     expect(RAW_JSON.test('d1 → {"revision":"1-31-dev"}')).toBe(true);
     expect(h.emu.state.calls.filter((c) => !c.ok)).toEqual([]);
   }, 60_000);
+
+  it('a rollback gets its own checklist of undo steps, in words, and says how it ended', async () => {
+    h = await startSlackHarness('http');
+    await h.emu.command({
+      user: USERS.alice,
+      channel: CH.ops,
+      text: 'upgrade 1.24.2 --waves "app-a;app-b,app-c"',
+    });
+    const planned = await waitUntil(async () =>
+      h!.emu.state.ephemeralsFor(USERS.alice).find((e) => e.text.includes('Planned')),
+    );
+    const id = /up-[a-z0-9]{4,8}/.exec(planned.text)![0];
+    const a1 = await approvalMessageFor(h, id, 'wave 1');
+    await h.emu.click({ user: USERS.bob, channel: CH.ops, ts: a1.ts, actionId: 'approve' });
+    const a2 = await approvalMessageFor(h, id, 'wave 2');
+    await h.emu.click({ user: USERS.bob, channel: CH.ops, ts: a2.ts, actionId: 'rollback' });
+    const end = await waitUntil(async () => {
+      const r = await h!.engine.service.get(id);
+      return r?.state === 'rolled_back' ? r : null;
+    }, 30_000);
+    await h.notifier.idle();
+    const thread = h.emu.state.thread(CH.ops, end.messages.parent!);
+    const texts = thread.map((m) => m.text);
+    const rollback = thread.find((m) => m.text.startsWith(`Rollback of ${id}`))!;
+    expect(rollback.text).toMatch(/\(done\): /);
+    expect(rollback.text).toContain('wave 1 (app-a) back on istio-injection=enabled');
+    expect(rollback.versions.length).toBeGreaterThan(2);
+    expect(texts.at(-1)).toBe(`${id} is now rolled back: every wave that had moved is back on \`1-23-1\`.`);
+    expect(texts.indexOf(rollback.text)).toBeGreaterThan(
+      texts.findIndex((t) => t.includes('Proxy-status diff after wave 1')),
+    );
+    expect(texts.length).toBeLessThanOrEqual(9);
+    for (const m of thread) for (const v of m.versions) expect(visibleText(v)).not.toMatch(RAW_JSON);
+  }, 60_000);
 });

@@ -33,7 +33,10 @@ export function stateChangedMessage(r: UpgradeRecord, by?: string, reason?: stri
     ? `${STATE_LABEL[r.state]}${who}: *${r.id}*, the ${verb} ${esc(r.from.version)} → ${esc(r.to.version)} on \`${esc(r.cluster)}\`: ${end}${why ? `\n${why.slice(2)}` : ''}`
     : `${STATE_LABEL[r.state]}${who}${why}`;
   return {
-    text: clip(plain(`${r.id} is now ${r.state}${who}${why}${end ? `: ${end}` : ''}`), LIMITS.messageText),
+    text: clip(
+      plain(`${r.id} is now ${r.state.replace('_', ' ')}${who}${why}${end ? `: ${end}` : ''}`),
+      LIMITS.messageText,
+    ),
     blocks: [section(text)],
   };
 }
