@@ -10,6 +10,7 @@ import { IstioControlPlane } from './control-plane.js';
 import { Istioctl } from './istioctl/istioctl.js';
 import { IstioctlLocator } from './istioctl/locate.js';
 import type { IstioctlRunner } from './istioctl/run.js';
+import { KubeInstalledGateways } from './installed-gateways/kube.js';
 import { IN_CLUSTER, KubeClient } from './kube/client.js';
 import { KubeGatewayMover } from './kube/gateways.js';
 import { KubeMeshInspector } from './kube/inspector.js';
@@ -130,6 +131,7 @@ export function createClusterAdapters(c: ClusterConfig, o: ClusterRegistryOption
     tagger: controlPlane,
     mover: new KubeNamespaceMover(kube),
     gateways,
+    installedGateways: new KubeInstalledGateways(kube, restarter, { istioNamespace, logger }),
     restarter,
     proxyStatus,
     controlPlane,

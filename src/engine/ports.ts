@@ -96,6 +96,25 @@ export interface GatewayMover {
   moveGateways(revision: string, signal?: AbortSignal): Promise<WorkloadRef[]>;
 }
 
+/**
+ * Gateways that an `istioctl install` owns (the default profile's `istio-ingressgateway`: labels
+ * `operator.istio.io/component: IngressGateways|EgressGateways` and `istio.io/rev: <revision>`, image
+ * baked in, no injection). The canary's install takes them over in place (relabels them with its
+ * revision), and `istioctl uninstall --revision R` deletes every one labelled R: without a restore, a
+ * rollback deletes the mesh's ingress gateway, and a finish could delete a gateway still owned by the
+ * old revision.
+ */
+export interface InstalledGateways {
+  /** The gateway Deployments the install of `revision` owns now. */
+  ownedBy(revision: string, signal?: AbortSignal): Promise<WorkloadRef[]>;
+  /** Every object of those gateways (Deployment, Service, ServiceAccount, RBAC, PDB, HPA) as it is now,
+   * serialised for `restore`. */
+  snapshot(revision: string, signal?: AbortSignal): Promise<string>;
+  /** Puts the snapshot's objects back (the old image and revision labels, so the other revision's
+   * uninstall no longer owns them) and waits for the gateway Deployments to roll out. Idempotent. */
+  restore(snapshot: string, signal?: AbortSignal): Promise<WorkloadRef[]>;
+}
+
 export interface RolloutProgress {
   total: number;
   ready: number;
@@ -123,6 +142,7 @@ export interface ClusterPorts {
   tagger: RevisionTagger;
   mover: NamespaceMover;
   gateways: GatewayMover;
+  installedGateways: InstalledGateways;
   restarter: WorkloadRestarter;
   proxyStatus: ProxyStatusSource;
 }

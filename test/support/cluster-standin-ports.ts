@@ -42,6 +42,9 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
         await self.mutate((s) => {
           if (!s.controlPlanes.some((c) => c.revision === revision))
             s.controlPlanes.push({ revision, version, ready: true });
+          for (const g of s.installGateways ?? []) Object.assign(g, { revision, version }); // taken over in place
+          if (s.installCreatesDefaultTag && !s.tags.some((t) => t.tag === 'default'))
+            s.tags.push({ tag: 'default', revision });
         });
       },
       async verify(revision: string, signal?: AbortSignal) {
@@ -54,6 +57,7 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
         await self.maybeFail('installer.uninstall', signal);
         await self.mutate((s) => {
           s.controlPlanes = s.controlPlanes.filter((c) => c.revision !== revision);
+          s.installGateways = (s.installGateways ?? []).filter((g) => g.revision !== revision); // pruned
         });
       },
     },
@@ -100,6 +104,29 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
             return { kind: 'Deployment' as const, namespace: g.namespace, name: g.name };
           }),
         );
+      },
+    },
+    installedGateways: {
+      async ownedBy(revision: string, signal?: AbortSignal) {
+        await self.maybeFail('installedGateways.ownedBy', signal);
+        return ((await self.state()).installGateways ?? [])
+          .filter((g) => g.revision === revision)
+          .map((g) => ({ kind: 'Deployment' as const, namespace: g.namespace, name: g.name }));
+      },
+      async snapshot(revision: string) {
+        const owned = ((await self.state()).installGateways ?? []).filter((g) => g.revision === revision);
+        return JSON.stringify(owned);
+      },
+      async restore(snapshot: string, signal?: AbortSignal) {
+        await self.maybeFail('installedGateways.restore', signal);
+        const want = JSON.parse(snapshot) as NonNullable<StandinState['installGateways']>;
+        return self.mutate((s) => {
+          const kept = (s.installGateways ?? []).filter(
+            (g) => !want.some((w) => w.namespace === g.namespace && w.name === g.name),
+          );
+          s.installGateways = [...kept, ...want.map((w) => ({ ...w }))];
+          return want.map((w) => ({ kind: 'Deployment' as const, namespace: w.namespace, name: w.name }));
+        });
       },
     },
     restarter: {

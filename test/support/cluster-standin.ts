@@ -45,6 +45,11 @@ export interface StandinState {
   namespaces: { name: string; injection: string | null; rev: string | null }[];
   workloads: StandinWorkload[];
   gateways: { namespace: string; name: string; revision: string }[];
+  /** Gateways an istioctl install owns (default profile): the next revision's install takes them over
+   * (relabels them with its revision and version); `uninstall --revision R` deletes those labelled R. */
+  installGateways?: { namespace: string; name: string; revision: string; version: string }[];
+  /** As istioctl 1.31 does: an install finding no `default` tag creates `default` → its revision. */
+  installCreatesDefaultTag?: boolean;
   precheck: { code: string; level: 'Info' | 'Warning' | 'Error'; message: string }[];
   failures: { method: string; times: number; code: ErrorCode; message: string }[];
   /** Milliseconds a call of the method takes before it acts (a slow `istioctl install`); the call

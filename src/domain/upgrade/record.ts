@@ -121,6 +121,12 @@ export type Compensation =
     }
   | { kind: 'move_gateways_back'; revision: string }
   | { kind: 'uninstall_canary'; revision: string }
+  /** The gateways the old revision's install owned (taken over in place by the canary's install):
+   * put back from the snapshot in blob `blob` before the canary is uninstalled (which would delete them). */
+  | { kind: 'restore_gateways'; revision: string; blob: string; gateways: string[] }
+  /** Every tag as it was before the canary install (which may create `default` → canary by itself):
+   * tags pointing at the canary `revision` are re-pointed or removed. */
+  | { kind: 'restore_tags'; revision: string; before: { tag: string; revision: string }[] }
   | { kind: 'restore_tag'; tag: string; revision: string };
 
 /** Where a namespace points: a revision (labels strategy) or a tag (tags strategy). */
@@ -148,6 +154,8 @@ export interface UpgradeRecord {
   decisions: Decision[];
   stopped?: { step: Step; code: string; cause: string; at: string };
   rollback?: { by: string; reason: string; channel: string; at: string; uninstallCanary: boolean };
+  /** What the plan found about gateways, for the plan message (additive). */
+  gateways?: { inPlace: string[]; injected?: string[] };
   compensations: Compensation[];
   /** Slack message timestamps, owned by the notifier (key → ts). */
   messages: Record<string, string>;

@@ -7,7 +7,17 @@ const pushOnce = (list: Compensation[], c: Compensation) => {
   if (!list.some((x) => same(x, c))) list.push(c);
 };
 
+export const gatewaySnapshotKey = (id: string) => `gateways:${id}:before-install`;
+const names = (refs: { namespace: string; name: string }[]) => refs.map((g) => `${g.namespace}/${g.name}`);
+
 export const plan: StepHandler = async (ctx) => {
+  // Gateways the old revision's install owns: the canary install upgrades them in place; the plan says so.
+  if (!ctx.record.gateways) {
+    const inPlace = names(await ctx.ports.installedGateways.ownedBy(ctx.record.from.revision, ctx.signal));
+    await ctx.checkpoint((r) => {
+      r.gateways = { inPlace };
+    });
+  }
   await ctx.notify({ type: 'planned', key: `${ctx.record.id}:planned`, record: ctx.record });
   const w = ctx.record.waves.map((x) => x.namespaces.join(',')).join(' | ');
   return { detail: `${ctx.record.waves.length} waves: ${w}` };
@@ -33,12 +43,34 @@ export const precheck: StepHandler = async (ctx) => {
 };
 
 export const installControlPlane: StepHandler = async (ctx) => {
-  const { to } = ctx.record;
-  // Checkpoint before the side effect: the undo is known before anything is installed.
-  await ctx.checkpoint((r) => pushOnce(r.compensations, { kind: 'uninstall_canary', revision: to.revision }));
+  const { id, from, to } = ctx.record;
+  // Checkpoint before the side effect: the undo is known before anything is installed. Undone in
+  // reverse: the old install's gateways are put back and the tags restored before the canary goes.
+  if (!ctx.record.compensations.some((c) => c.kind === 'uninstall_canary')) {
+    const [owned, snapshot, before] = await Promise.all([
+      ctx.ports.installedGateways.ownedBy(from.revision, ctx.signal),
+      ctx.ports.installedGateways.snapshot(from.revision, ctx.signal),
+      ctx.ports.inspector.tags(ctx.signal),
+    ]);
+    if (owned.length > 0) await ctx.store.putBlob(gatewaySnapshotKey(id), snapshot, false, SNAPSHOT_TTL_MS);
+    await ctx.checkpoint((r) => {
+      pushOnce(r.compensations, { kind: 'uninstall_canary', revision: to.revision });
+      pushOnce(r.compensations, { kind: 'restore_tags', revision: to.revision, before });
+      if (owned.length > 0)
+        pushOnce(r.compensations, {
+          kind: 'restore_gateways',
+          revision: from.revision,
+          blob: gatewaySnapshotKey(id),
+          gateways: names(owned),
+        });
+    });
+  }
   await ctx.ports.installer.install(to.version, to.revision, ctx.signal);
   return { detail: `istiod ${to.version} installed as revision ${to.revision}` };
 };
+
+/** The gateway snapshot must outlive the longest upgrade that can still be rolled back. */
+const SNAPSHOT_TTL_MS = 365 * 86_400_000;
 
 export const verifyControlPlane: StepHandler = async (ctx) => {
   await ctx.ports.installer.verify(ctx.record.to.revision, ctx.signal);
@@ -51,7 +83,15 @@ export const gateways: StepHandler = async (ctx) => {
     pushOnce(r.compensations, { kind: 'move_gateways_back', revision: from.revision }),
   );
   const moved = await ctx.ports.gateways.moveGateways(to.revision, ctx.signal);
-  return { detail: `${moved.length} gateway(s) on ${to.revision}` };
+  // The old install's gateways were upgraded in place by the canary install: they count too.
+  const inPlace = await ctx.ports.installedGateways.ownedBy(to.revision, ctx.signal);
+  const parts = [
+    moved.length > 0 ? `moved: ${names(moved).join(', ')}` : '',
+    inPlace.length > 0 ? `upgraded in place by the install: ${names(inPlace).join(', ')}` : '',
+  ].filter(Boolean);
+  return {
+    detail: `${moved.length + inPlace.length} gateway(s) on ${to.revision}${parts.length ? ` (${parts.join('; ')})` : ''}`,
+  };
 };
 
 export { pushOnce };

@@ -33,6 +33,13 @@ export const gracePeriod: StepHandler = async () => ({ detail: 'grace period ove
 
 export const checkOldUnused: StepHandler = async (ctx) => {
   const from = ctx.record.from.revision;
+  // Uninstalling the old revision deletes every gateway its install still owns.
+  const owned = await ctx.ports.installedGateways.ownedBy(from, ctx.signal);
+  if (owned.length > 0)
+    throw new StepFailure(
+      'verify_failed',
+      `${owned.map((g) => `${g.namespace}/${g.name}`).join(', ')} still belong(s) to the install of ${from}: uninstalling ${from} would delete them while they serve traffic. Install them at ${ctx.record.to.revision} (e.g. with the canary's istioctl and the same profile) or move them to a gateway Deployment, then retry.`,
+    );
   const names = (await ctx.ports.inspector.namespaces(ctx.signal)).map((n) => n.name);
   const { wrong } = await podsNotOn(ctx, names, (rev) => rev !== from);
   if (wrong.length > 0)

@@ -74,6 +74,29 @@ export const compensate: StepHandler = async (ctx) => {
     case 'uninstall_canary':
       await ctx.ports.installer.uninstall(r.to.version, c.revision, ctx.signal);
       return { detail: `canary revision ${c.revision} uninstalled` };
+    case 'restore_gateways': {
+      const snapshot = await ctx.store.getBlob(c.blob);
+      if (snapshot === null)
+        throw new StepFailure(
+          'verify_failed',
+          `the snapshot of ${c.gateways.join(', ')} taken before the install is gone: reinstall them at ${c.revision} before the canary is uninstalled, then retry`,
+        );
+      const back = await ctx.ports.installedGateways.restore(snapshot, ctx.signal);
+      return {
+        detail: `${back.length} gateway(s) reinstalled at ${c.revision} (${back.map((g) => `${g.namespace}/${g.name}`).join(', ')})`,
+      };
+    }
+    case 'restore_tags': {
+      const done: string[] = [];
+      for (const t of await ctx.ports.inspector.tags(ctx.signal)) {
+        if (t.revision !== c.revision) continue;
+        const was = c.before.find((b) => b.tag === t.tag);
+        if (was) await ctx.ports.tagger.setTag(t.tag, was.revision, ctx.signal);
+        else await ctx.ports.tagger.removeTag(t.tag, ctx.signal);
+        done.push(`${t.tag} → ${was ? was.revision : '(removed)'}`);
+      }
+      return { detail: done.length ? `tags restored: ${done.join(', ')}` : `no tag points at ${c.revision}` };
+    }
     case 'restore_tag':
       if (c.revision === NO_TAG) await ctx.ports.tagger.removeTag(c.tag, ctx.signal);
       else await ctx.ports.tagger.setTag(c.tag, c.revision, ctx.signal);
