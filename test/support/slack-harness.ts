@@ -51,6 +51,9 @@ export async function startSlackHarness(
     proxyStatus?: ProxyStatusQuery;
     /** The app's WebClient options (default: TEST_RETRY; `{}` = the production defaults). */
     clientOptions?: SlackAppOptions['clientOptions'];
+    /** Stand-in clusters to seed (default `['prod']`), and DEFAULT_CLUSTER (default the first). */
+    clusters?: string[];
+    defaultCluster?: string;
   } = {},
 ): Promise<SlackHarness> {
   const emu = await new SlackEmulator().start();
@@ -60,7 +63,8 @@ export async function startSlackHarness(
 
   const logger = silentLogger();
   const prefix = uniquePrefix('slack');
-  const cluster = await seededCluster('prod', prefix);
+  const names = opts.clusters ?? ['prod'];
+  const clusters = await Promise.all(names.map((n) => seededCluster(n, prefix)));
   const store = createMemoryStore();
   const client = new webApi.WebClient(emu.state.botToken, {
     slackApiUrl: emu.apiUrl,
@@ -74,7 +78,7 @@ export async function startSlackHarness(
     logger,
     setMessage: (id, key, ts) => engine!.setMessage(id, key, ts),
   });
-  engine = testEngine(prefix, standinRegistry([cluster]), notifier, { policy: opts.policy ?? TEST_POLICY });
+  engine = testEngine(prefix, standinRegistry(clusters), notifier, { policy: opts.policy ?? TEST_POLICY });
   await engine.startWorker();
 
   const slack = createSlackApp({
@@ -85,7 +89,7 @@ export async function startSlackHarness(
         : { SLACK_SIGNING_SECRET: emu.signingSecret }),
       SLACK_API_URL: emu.apiUrl,
       PORT: 0,
-      DEFAULT_CLUSTER: 'prod',
+      DEFAULT_CLUSTER: opts.defaultCluster ?? names[0]!,
       policy: opts.policy ?? TEST_POLICY,
     },
     service: engine.service,

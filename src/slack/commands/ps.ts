@@ -6,13 +6,24 @@ import type { PsCommand } from '../../domain/command/types.js';
 import { mayView } from '../../domain/policy.js';
 import { infoMessage } from '../blocks/replies.js';
 import { cutList, esc, LIMITS, section } from '../blocks/text.js';
+import { ambiguousText, chooseCluster, drivableNote } from '../clusters.js';
 import { type Asked, refuse } from '../context.js';
 
 export async function ps(ask: Asked, cmd: PsCommand): Promise<void> {
   const { deps, actor } = ask;
-  const cluster = cmd.cluster ?? deps.defaultCluster;
+  const choice = chooseCluster(deps.policy, actor.channel, cmd.cluster, deps.defaultCluster);
+  if ('ambiguous' in choice)
+    return refuse(ask, 'see proxy status', {
+      code: 'which_cluster',
+      reason: ambiguousText(choice.ambiguous, '/istio ps'),
+    });
+  const { cluster } = choice;
   const v = mayView(deps.policy, actor.channel, cluster);
-  if (!v.allowed) return refuse(ask, `see proxy status of ${cluster}`, v);
+  if (!v.allowed)
+    return refuse(ask, `see proxy status of ${cluster}`, {
+      ...v,
+      reason: `${v.reason} ${drivableNote(deps.policy, actor.channel)}`,
+    });
   if (!deps.proxyStatus) {
     return ask.reply(
       infoMessage(
