@@ -57,6 +57,20 @@ export function stoppedText(r: UpgradeRecord): string | undefined {
   );
 }
 
+/** What happens to the gateways the old revision's install owns (the plan step records them). */
+export function gatewayText(r: UpgradeRecord): string | undefined {
+  const inPlace = r.gateways?.inPlace ?? [];
+  if (inPlace.length === 0) return undefined;
+  const list = cutList(
+    inPlace.map((g) => `\`${esc(g)}\``),
+    { maxChars: 600, more: (n) => `+${n} more` },
+  ).text.replace(/\n/g, ', ');
+  return clip(
+    `*Gateways* ${list}: installed with the old revision, so the canary install upgrades them in place to \`${esc(r.to.revision)}\`. A rollback reinstalls them at \`${esc(r.from.revision)}\` before the canary is removed.`,
+    LIMITS.sectionText,
+  );
+}
+
 /** The parent message: plan plus live state. */
 export function planMessage(r: UpgradeRecord): SlackMessage {
   const waves = cutList(
@@ -75,6 +89,8 @@ export function planMessage(r: UpgradeRecord): SlackMessage {
     ]),
     section(`*Waves*\n${waves.text || '_none_'}`),
   ];
+  const gw = gatewayText(r);
+  if (gw) blocks.push(section(gw));
   const stopped = stoppedText(r);
   if (stopped) blocks.push(section(stopped));
   if (r.rollback) {

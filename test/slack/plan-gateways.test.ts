@@ -1,0 +1,20 @@
+// The plan message says what happens to the gateways the old install owns (upgraded in place by the
+// canary install, reinstalled at the old revision by a rollback); nothing when there are none.
+import { describe, expect, it } from 'vitest';
+import { planMessage } from '../../src/slack/blocks/plan.js';
+import { rec } from '../domain/upgrade/fixtures.js';
+
+describe('plan message: gateways', () => {
+  it('names the in-place gateways and what a rollback does with them', () => {
+    const r = rec({ gateways: { inPlace: ['istio-system/istio-ingressgateway'] } });
+    const text = JSON.stringify(planMessage(r).blocks);
+    expect(text).toContain('`istio-system/istio-ingressgateway`');
+    expect(text).toContain(`upgrades them in place to \`${r.to.revision}\``);
+    expect(text).toContain(`A rollback reinstalls them at \`${r.from.revision}\``);
+  });
+  it('says nothing about gateways when the old install owns none', () => {
+    expect(JSON.stringify(planMessage(rec({ gateways: { inPlace: [] } })).blocks)).not.toContain(
+      '*Gateways*',
+    );
+  });
+});
