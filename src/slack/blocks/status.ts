@@ -10,6 +10,7 @@ import {
   context,
   cutList,
   esc,
+  escKeepingChannels,
   LIMITS,
   mention,
   type SlackMessage,
@@ -46,13 +47,16 @@ function titledList(title: string, lines: string[]): SlackMessage {
   return { text: `${title}: ${lines.length}`, blocks: [section(`*${title}*\n${cut.text}`)] };
 }
 
-/** `/istio list --refusals`: who was refused what, where and why, newest first. */
-export function refusalsMessage(refusals: Refusal[]): SlackMessage {
+/** `/istio list --refusals`: who was refused what, where and why, newest first; `scope` says which. */
+export function refusalsMessage(refusals: Refusal[], scope = 'every cluster'): SlackMessage {
   if (refusals.length === 0)
-    return { text: 'No refused requests.', blocks: [section('No refused requests on record.')] };
+    return {
+      text: `No refused requests on ${scope}.`,
+      blocks: [section(`No refused requests on record for ${scope}.`)],
+    };
   const lines = refusals.map(
     (r) =>
-      `${when(r.at)} ${mention(r.user)} in <#${r.channel}>: *${esc(r.action)}*${r.upgradeId ? ` (\`${r.upgradeId}\`)` : ''} — ${esc(r.reason)}`,
+      `${when(r.at)} ${mention(r.user)} in <#${r.channel}>: *${esc(r.action)}*${r.upgradeId ? ` (\`${r.upgradeId}\`)` : ''} — ${escKeepingChannels(r.reason)}`,
   );
-  return titledList('Latest refused requests', lines);
+  return titledList(`Latest refused requests on ${scope}`, lines);
 }

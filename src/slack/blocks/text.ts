@@ -30,6 +30,14 @@ export const LIMITS = {
 export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/**
+ * Escapes text the bot wrote itself that may hold channel links (`<#C…>`, as policy refusals do):
+ * everything is escaped, then only well-formed channel links are given back, so they stay links and
+ * nothing else (no `<!channel>`, no URL) gets through.
+ */
+export const escKeepingChannels = (s: string): string =>
+  esc(s).replace(/&lt;#([CG][A-Z0-9]{2,20})(?:\|[\w-]{0,80})?&gt;/g, '<#$1>');
+
 /** Clips to `max` characters (by UTF-16 length, as Slack counts), ending with `…` when cut. */
 export function clip(s: string, max: number): string {
   if (s.length <= max) return s;

@@ -1,17 +1,72 @@
-/** `/istio list [--refusals]`: recent upgrades, or the latest refused requests, for channels that may see them. */
+/**
+ * `/istio list [--refusals]`: recent upgrades, or the latest refused requests, of the clusters this
+ * channel may view (incident channels: every cluster).
+ */
 import type { ListCommand } from '../../domain/command/types.js';
-import { mayView } from '../../domain/policy.js';
+import { isIncidentChannel, mayView } from '../../domain/policy.js';
+import type { Refusal } from '../../engine/api.js';
 import { listMessage, refusalsMessage } from '../blocks/status.js';
+import { drivableFrom } from '../clusters.js';
 import { type Asked, refuse } from '../context.js';
+
+const SHOWN = 20;
+/** How far back the refusal log is read to find the latest SHOWN this channel may see. */
+const SCANNED = 1000;
+
+/**
+ * The cluster a refusal is about: the engine's own field when it writes one, else the upgrade's, else
+ * what the action or reason names (`unlock prod`, `see proxy status of prod`, `1.24.2 on prod: …`).
+ */
+async function clusterOf(
+  r: Refusal & { cluster?: string },
+  upgradeCluster: (id: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  if (r.cluster) return r.cluster;
+  if (r.upgradeId) return upgradeCluster(r.upgradeId);
+  const m =
+    /^unlock ([\w.-]+)$/.exec(r.action) ??
+    /^see proxy status of ([\w.-]+)$/.exec(r.action) ??
+    /(?:^|: )\S+ on ([\w.-]+): /.exec(r.reason);
+  return m?.[1];
+}
+
+async function visibleRefusals(ask: Asked): Promise<Refusal[]> {
+  const { deps, actor } = ask;
+  const all = await deps.service.refusals(SCANNED);
+  if (isIncidentChannel(deps.policy, actor.channel)) return all.slice(0, SHOWN);
+  const clusters = new Map<string, Promise<string | undefined>>();
+  const upgradeCluster = (id: string) => {
+    if (!clusters.has(id))
+      clusters.set(
+        id,
+        deps.service.get(id).then((x) => x?.cluster),
+      );
+    return clusters.get(id)!;
+  };
+  const out: Refusal[] = [];
+  for (const r of all) {
+    if (out.length === SHOWN) break;
+    const cluster = await clusterOf(r, upgradeCluster);
+    // refused here: the person saw it here already; otherwise only clusters this channel may view
+    if (r.channel === actor.channel || (cluster && mayView(deps.policy, actor.channel, cluster).allowed))
+      out.push(r);
+  }
+  return out;
+}
 
 export async function list(ask: Asked, cmd: ListCommand): Promise<void> {
   const { deps, actor } = ask;
   const v = mayView(deps.policy, actor.channel);
   if (!v.allowed) return refuse(ask, cmd.refusals ? 'list refusals here' : 'list upgrades here', v);
   if (cmd.refusals) {
-    await ask.reply(refusalsMessage(await deps.service.refusals(20)));
+    const scope = isIncidentChannel(deps.policy, actor.channel)
+      ? 'every cluster'
+      : drivableFrom(deps.policy, actor.channel)
+          .map((c) => `\`${c}\``)
+          .join(', ');
+    await ask.reply(refusalsMessage(await visibleRefusals(ask), scope));
     return;
   }
-  const records = await deps.service.list({ limit: 20 });
+  const records = await deps.service.list({ limit: SHOWN });
   await ask.reply(listMessage(records.filter((r) => mayView(deps.policy, actor.channel, r.cluster).allowed)));
 }
