@@ -68,6 +68,17 @@ istio_field() {
 }
 
 # ---- tools -----------------------------------------------------------------
+# Closes every file descriptor above 2 this shell inherited (fd 255 is the script bash reads), so
+# the long-lived processes it starts cannot hold a caller's file open: e.g. the lock of
+# `flock <lockfile> npm run cluster:up`, which a cluster's daemons would otherwise hold until it stops.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd="${fd##*/}"
+    if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-"; fi
+  done
+}
+
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() {
   printf '[cluster] ERROR: %s\n' "$1" >&2

@@ -99,6 +99,21 @@ describe('cluster state per checkout', () => {
     expect(existsSync(a.stateDir)).toBe(false);
   });
 
+  it("the cluster's daemons do not hold what up.sh's caller opened (e.g. a flock lock)", async () => {
+    const lock = join(root, 'caller.lock');
+    // a daemon started the way up.sh starts them: after close_inherited_fds, or (control) without
+    const daemon = async (close: boolean) => {
+      const common = join(checkoutA, 'test', 'cluster', 'common.sh');
+      const script = `. '${common}'; ${close ? 'close_inherited_fds;' : ''} sleep 60 >/dev/null 2>&1 & echo $!`;
+      const pid = Number((await execa('flock', [lock, 'bash', '-c', script], { env: scriptEnv() })).stdout);
+      const free = (await execa('flock', ['-n', lock, 'true'], { reject: false })).exitCode === 0;
+      process.kill(pid);
+      return free;
+    };
+    expect(await daemon(false)).toBe(false); // inherited: the lock stays held while the daemon runs
+    expect(await daemon(true)).toBe(true);
+  });
+
   it("the harness reads this checkout's state from the same script", () => {
     delete process.env.CLUSTER_STATE; // this process's first clusterEnv() call: the default path
     const env = clusterEnv();

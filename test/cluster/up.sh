@@ -13,6 +13,9 @@ REPO="$(cd "$HERE/../.." && pwd)"
 KUBECONFIG_PATH="$CLUSTER_STATE/kubeconfig"
 export KWOK_WORKDIR="$CLUSTER_STATE/kwok"
 
+# The cluster's daemons outlive this script: they must not inherit the caller's open files.
+close_inherited_fds
+
 bash "$HERE/build.sh" >&2
 K8S="$(k8s_dir)"
 KWOK="$(kwok_dir)"
