@@ -20,7 +20,7 @@ import {
   waitForDeploymentAvailable,
   waitForWebhooksOnStandin,
 } from '../support/cluster-harness.js';
-import { buildE2EBot, E2E_CLUSTER, type E2EBot } from '../support/e2e-bot.js';
+import { buildE2EBot, E2E_CLUSTER, type E2EBot, type E2EBotOptions } from '../support/e2e-bot.js';
 import { uniquePrefix, waitUntil } from '../support/engine-harness.js';
 import { SlackEmulator } from '../support/slack-emulator/server.js';
 import type { EmuMessage } from '../support/slack-emulator/state.js';
@@ -251,7 +251,11 @@ export interface Scenario {
  * processes post into the same threads.
  */
 export async function startScenario(
-  opts: { kubeconfig?: string; context?: string; worker?: boolean } = {},
+  opts: {
+    kubeconfig?: string;
+    context?: string;
+    worker?: boolean;
+  } & Pick<E2EBotOptions, 'redis' | 'istioctlDir' | 'logDestination' | 'logLevel' | 'concurrency'> = {},
 ): Promise<Scenario> {
   const emu = await new SlackEmulator().start();
   for (const u of Object.values(USERS)) emu.state.addUser(u);
@@ -264,6 +268,11 @@ export async function startScenario(
     context: opts.context ?? adminContext(),
     slackApiUrl: emu.apiUrl,
     slackToken: emu.state.botToken,
+    ...(opts.redis ? { redis: opts.redis } : {}),
+    ...(opts.istioctlDir ? { istioctlDir: opts.istioctlDir } : {}),
+    ...(opts.logDestination ? { logDestination: opts.logDestination } : {}),
+    ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
   });
   if (opts.worker !== false) await bot.engine.startWorker();
   const slack = createSlackApp({

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
 import { type AdaptersRegistry, createClusterRegistry } from '../../src/cluster/registry.js';
 import { createEngine, type Engine, type WorkerOptions } from '../../src/engine/index.js';
 import { createLogger } from '../../src/log.js';
@@ -41,6 +42,12 @@ export interface E2EBotOptions {
   logLevel?: string;
   /** Concurrent API requests per wave (the registry's `concurrency`, default 16). */
   concurrency?: number;
+  /** Where the engine and the notifier store reach Redis (default: the suite's Redis, REDIS). */
+  redis?: { host: string; port: number };
+  /** istioctl binaries as `<dir>/istioctl-<version>` (default: the harness's wrappers). */
+  istioctlDir?: string;
+  /** Where the bot logs (default: nowhere unless E2E_LOG_LEVEL); for tests that watch a worker. */
+  logDestination?: DestinationStream;
 }
 
 export interface E2EBot {
@@ -53,19 +60,23 @@ export interface E2EBot {
 }
 
 export function buildE2EBot(o: E2EBotOptions): E2EBot {
-  const logger = createLogger({ level: o.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'silent' });
+  const logger = createLogger({
+    level: o.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'silent',
+    ...(o.logDestination ? { destination: o.logDestination } : {}),
+  });
+  const redisAt = o.redis ?? REDIS;
   const registry = createClusterRegistry({
     clusters: [{ name: E2E_CLUSTER, context: o.context, kubeconfig: o.kubeconfig }],
     defaultCluster: E2E_CLUSTER,
     // the harness's layout: $stateDir/bin/istioctl-<version> (real istioctl; `ps` by the stand-in)
-    istioctlDir: join(clusterEnv().stateDir, 'bin'),
+    istioctlDir: o.istioctlDir ?? join(clusterEnv().stateDir, 'bin'),
     istioctlTimeoutMs: 300_000,
     proxyStatusSource: 'istioctl',
     watchTimeoutSeconds: 60,
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     logger,
   });
-  const redis = new Redis({ ...REDIS, maxRetriesPerRequest: 3 });
+  const redis = new Redis({ ...redisAt, maxRetriesPerRequest: 3 });
   const store = createRedisStore(redis, o.prefix);
   const client = new webApi.WebClient(o.slackToken, {
     slackApiUrl: o.slackApiUrl,
@@ -81,7 +92,7 @@ export function buildE2EBot(o: E2EBotOptions): E2EBot {
     setMessage: (id, key, ts) => engine!.setMessage(id, key, ts),
   });
   engine = createEngine({
-    redis: REDIS,
+    redis: redisAt,
     prefix: o.prefix,
     clusters: registry,
     notifier,
