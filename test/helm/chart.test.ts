@@ -95,6 +95,30 @@ describe.skipIf(!gate.run)('helm chart', () => {
     expect(byKind(objs, 'ServiceMonitor')).toEqual([]);
   });
 
+  it('the in-release Redis persists with AOF everysec into its data volume (emptyDir, or a PVC)', async () => {
+    type RedisPod = {
+      containers: { args?: string[]; volumeMounts?: { name: string; mountPath: string }[] }[];
+      volumes?: { name: string; emptyDir?: object; persistentVolumeClaim?: { claimName: string } }[];
+    };
+    const redisPod = async (extra: string[]) => {
+      const objs = await render('t', 'iub', ['-f', CI_VALUES, ...extra]);
+      const d = byKind(objs, 'Deployment').find((x) => x.metadata.name === 't-istio-upgrade-bot-redis')!;
+      return (d.spec as { template: { spec: RedisPod } }).template.spec;
+    };
+    const pod = await redisPod([]);
+    const args = pod.containers[0]?.args ?? [];
+    const flag = (f: string) => args[args.indexOf(f) + 1];
+    expect([flag('--appendonly'), flag('--appendfsync'), flag('--dir')]).toEqual([
+      'yes',
+      'everysec',
+      '/data',
+    ]);
+    expect(pod.containers[0]?.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    expect(pod.volumes).toEqual([{ name: 'data', emptyDir: {} }]);
+    const claimed = await redisPod(['--set', 'redis.persistence.existingClaim=redis-aof']);
+    expect(claimed.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'redis-aof' } }]);
+  });
+
   it('split: bot and worker scaled separately; the Slack side has no token and no RBAC', async () => {
     const objs = await render('t', 'iub', ['-f', SPLIT_VALUES]);
     const deps = byKind(objs, 'Deployment');
