@@ -9,7 +9,7 @@ export const UPGRADE_ID = /^up-[a-z0-9]{4,8}$/;
 type FlagSpec = Record<string, 'value' | 'switch'>;
 const FLAGS: Partial<Record<Subcommand, FlagSpec>> = {
   upgrade: { revision: 'value', waves: 'value', strategy: 'value', cluster: 'value', 'dry-run': 'switch' },
-  status: { details: 'switch' },
+  status: { details: 'switch', wave: 'value' },
   list: { refusals: 'switch' },
   ps: { cluster: 'value' },
 };
@@ -161,13 +161,20 @@ function parseSub(sub: Subcommand, s: Split): IstioCommand {
   switch (sub) {
     case 'upgrade':
       return parseUpgrade(s);
-    case 'status':
+    case 'status': {
       noMore(sub, rest);
+      const wave = str(s, 'wave');
+      if (wave !== undefined && !/^[1-9]\d{0,3}$/.test(wave))
+        refuse(sub, 'invalid_value', `\`--wave\` takes a wave number, e.g. \`--wave 2\`, not "${wave}".`);
+      if (wave !== undefined && !first)
+        refuse(sub, 'missing_argument', '`--wave` needs the upgrade id: `/istio status up-7k3q --wave 2`.');
       return {
         kind: 'status',
         details: s.flags.get('details') === true,
         ...(first ? { id: upgradeId(sub, first) } : {}),
+        ...(wave !== undefined ? { wave: Number(wave) } : {}),
       };
+    }
     case 'list':
       noMore(sub, s.positional);
       return { kind: 'list', refusals: s.flags.get('refusals') === true };

@@ -15,6 +15,8 @@ export interface StatusCommand {
   kind: 'status';
   id?: string;
   details: boolean;
+  /** List this wave in full (1-based). */
+  wave?: number;
 }
 export interface ListCommand {
   kind: 'list';

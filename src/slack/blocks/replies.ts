@@ -14,11 +14,13 @@ export function commandErrorMessage(e: CommandError): SlackMessage {
 
 export function helpMessage(topic?: Subcommand): SlackMessage {
   const body = helpText(topic);
+  // one section per paragraph (or per subcommand in the overview): each stays within 3,000 characters
+  const parts = topic ? body.split('\n\n') : body.split(/\n(?=`)/);
   return {
     text: clip(body, LIMITS.messageText),
     blocks: [
       section(topic ? `*/istio ${topic}*` : '*/istio*: canary upgrades of Istio, wave by wave'),
-      section(body),
+      ...parts.slice(0, LIMITS.blocks - 1).map((p) => section(p)),
     ],
   };
 }
