@@ -94,10 +94,12 @@ describe.skipIf(!gate.run)('faults and cancellation (real kube-apiserver behind 
       proxy.setFaults({ rate: 0 });
 
       expect(proxy.stats.stalled).toBe(1);
+      // every tenth request failed, each kind in turn: all four were met and survived
       const injected = proxy.stats.injected;
-      expect(
-        injected['429'] + injected['500'] + injected.reset + injected['lost-reply'],
-      ).toBeGreaterThanOrEqual(3);
+      expect(injected['429']).toBeGreaterThanOrEqual(1);
+      expect(injected['500']).toBeGreaterThanOrEqual(1);
+      expect(injected.reset).toBeGreaterThanOrEqual(1);
+      expect(injected['lost-reply']).toBeGreaterThanOrEqual(1);
       expect(via.kube.stats.retries).toBeGreaterThanOrEqual(1);
       for (const r of all) {
         const d = await admin.kube.apps.readNamespacedDeployment({ name: r.name, namespace: r.namespace });
@@ -166,7 +168,7 @@ describe.skipIf(!gate.run)('faults and cancellation (real kube-apiserver behind 
     const ref: WorkloadRef = { kind: 'Deployment', namespace: NSS[2]!, name: 'lazy' };
     await admin.kube.apps.createNamespacedDeployment({
       namespace: ref.namespace,
-      body: deployment(ref.namespace, ref.name, 1, { minReadySeconds: 600 }),
+      body: deployment(ref.namespace, ref.name, 1, { minReadySeconds: 600, progressDeadlineSeconds: 1200 }),
     });
     const stalled = proxy.stallNext(60, (method, path) => method === 'GET' && path.includes('watch=true'));
     const ac = new AbortController();

@@ -1,6 +1,6 @@
 /**
  * A fault-injecting proxy STAND-IN on loopback, in front of the real test kube-apiserver: it answers a
- * configurable fraction of requests with 429 (+Retry-After), 500 (an etcd hiccup, as the apiserver says
+ * configurable fraction of requests (evenly spread, or at random with a seed) with 429 (+Retry-After), 500 (an etcd hiccup, as the apiserver says
  * it), a connection reset before the request is forwarded, or a reply lost after the server processed
  * it; and it can stall one request for N seconds (then forward it, whether the caller still waits or
  * not, as a slow network would).
@@ -31,6 +31,8 @@ export interface FaultMix {
   kinds?: InjectedFault[];
   /** Retry-After of a 429, in seconds. Default 1. */
   retryAfterSeconds?: number;
+  /** Evenly spread (default) rather than random. */
+  spread?: boolean;
 }
 
 export interface ProxyStats {
@@ -85,8 +87,10 @@ export class KubeFaultProxy {
     rate: 0,
     kinds: ['429', '500', 'reset', 'lost-reply'],
     retryAfterSeconds: 1,
+    spread: true,
   };
   private next = 0;
+  private seen = 0;
   private random: () => number;
   private stall: Stall | undefined;
   private server: Server | undefined;
@@ -195,8 +199,17 @@ export class KubeFaultProxy {
     await writeFile(this.kubeconfig, out.exportConfig(), { mode: 0o600 });
   }
 
+  /**
+   * Spread: exactly `rate` of the requests, evenly (every 10th at 0.1), so a run of a given size always
+   * sees the same number of faults; random: each request independently (seeded).
+   */
   private pickFault(): InjectedFault | null {
-    if (this.mix.rate <= 0 || this.random() >= this.mix.rate) return null;
+    if (this.mix.rate <= 0) return null;
+    this.seen++;
+    const hit = this.mix.spread
+      ? Math.floor(this.seen * this.mix.rate) > Math.floor((this.seen - 1) * this.mix.rate)
+      : this.random() < this.mix.rate;
+    if (!hit) return null;
     const kind = this.mix.kinds[this.next % this.mix.kinds.length]!;
     this.next++;
     return kind;
