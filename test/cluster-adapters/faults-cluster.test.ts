@@ -164,6 +164,7 @@ describe.skipIf(!gate.run)('faults and cancellation (real kube-apiserver behind 
   });
 
   it('a cancelled wait rejects within 5 s while its watch is stalled', LONG, async () => {
+    proxy.setFaults({ rate: 0 });
     const via = adapters({ kubeconfig: proxy.kubeconfig });
     const ref: WorkloadRef = { kind: 'Deployment', namespace: NSS[2]!, name: 'lazy' };
     await admin.kube.apps.createNamespacedDeployment({
@@ -181,6 +182,7 @@ describe.skipIf(!gate.run)('faults and cancellation (real kube-apiserver behind 
   });
 
   it('a cancelled restart rejects within 5 s and sends no queued patch', LONG, async () => {
+    proxy.setFaults({ rate: 0 });
     const via = adapters({ kubeconfig: proxy.kubeconfig });
     const one = new KubeRestarter(via.kube, { concurrency: 1 });
     const refs = refsIn(NSS[1]!);
