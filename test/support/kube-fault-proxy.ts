@@ -1,9 +1,9 @@
 /**
  * A fault-injecting proxy STAND-IN on loopback, in front of the real test kube-apiserver: it answers a
- * configurable fraction of requests (evenly spread, or at random with a seed) with 429 (+Retry-After), 500 (an etcd hiccup, as the apiserver says
- * it), a connection reset before the request is forwarded, or a reply lost after the server processed
- * it; and it can stall one request for N seconds (then forward it, whether the caller still waits or
- * not, as a slow network would).
+ * configurable fraction of requests (evenly spread, or at random with a seed) with 429 (+Retry-After),
+ * 500 (an etcd hiccup, as the apiserver says it), a connection reset before the request is forwarded,
+ * or a reply lost after the server processed it; and it can stall one request for N seconds (then
+ * forward it, whether the caller still waits or not, as a slow network would).
  *
  * It terminates TLS itself (a self-signed certificate made with openssl; the kubeconfig it writes
  * trusts it) and forwards to the real apiserver with the caller's credentials: a bearer token is passed
@@ -143,22 +143,10 @@ export class KubeFaultProxy {
     const { key, cert } = await selfSigned(this.dir);
     const cluster = this.source.getCurrentCluster()!;
     const user = this.source.getCurrentUser();
-    const ca = cluster.caData
-      ? Buffer.from(cluster.caData, 'base64')
-      : cluster.caFile
-        ? await readFile(cluster.caFile)
-        : undefined;
+    const ca = await pem(cluster.caData, cluster.caFile);
     this.plainAgent = new Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
-    const certPem = user?.certData
-      ? Buffer.from(user.certData, 'base64').toString('utf8')
-      : user?.certFile
-        ? await readFile(user.certFile, 'utf8')
-        : undefined;
-    const keyPem = user?.keyData
-      ? Buffer.from(user.keyData, 'base64').toString('utf8')
-      : user?.keyFile
-        ? await readFile(user.keyFile, 'utf8')
-        : undefined;
+    const certPem = await pem(user?.certData, user?.certFile);
+    const keyPem = await pem(user?.keyData, user?.keyFile);
     if (certPem && keyPem) {
       this.certAgent = new Agent({ keepAlive: true, cert: certPem, key: keyPem, ...(ca ? { ca } : {}) });
       this.callerCertFingerprint = new X509Certificate(certPem).fingerprint256;
@@ -298,6 +286,12 @@ export class KubeFaultProxy {
     if (!loseReply && !res.destroyed) res.on('close', () => up.destroy());
     up.end(body);
   }
+}
+
+/** PEM text from kubeconfig `*-data` (base64) or a file; undefined when neither is set. */
+async function pem(data: string | undefined, file: string | undefined): Promise<string | undefined> {
+  if (data) return Buffer.from(data, 'base64').toString('utf8');
+  return file ? readFile(file, 'utf8') : undefined;
 }
 
 /** A self-signed certificate for IP 127.0.0.1 (its own CA), made with openssl. */
