@@ -173,3 +173,40 @@ describe('Slack emulator: Block Kit limits', () => {
     ).toEqual([]);
   });
 });
+
+describe('Slack emulator: file uploads (files.uploadV2)', () => {
+  it('takes the three-call flow of the SDK and shares the file in the thread', async () => {
+    const parent = await bot.chat.postMessage({ channel: 'C1', text: 'parent' });
+    const content = 'wave,namespace\n1,payments\n1,checkout ✓\n';
+    const res = await bot.filesUploadV2({
+      channel_id: 'C1',
+      thread_ts: parent.ts!,
+      filename: 'up-abcd-plan.csv',
+      title: 'Plan of up-abcd',
+      content,
+      initial_comment: 'The whole plan',
+    });
+    expect(res.ok).toBe(true);
+    const shared = emu.state.thread('C1', parent.ts!).at(-1)!;
+    expect(shared.text).toBe('The whole plan');
+    expect(shared.files?.map((f) => [f.name, f.title, f.content, f.length])).toEqual([
+      ['up-abcd-plan.csv', 'Plan of up-abcd', content, Buffer.byteLength(content)],
+    ]);
+    const methods = emu.state.calls.slice(-2).map((c) => c.method);
+    expect(methods).toEqual(['files.getUploadURLExternal', 'files.completeUploadExternal']);
+  });
+
+  it('refuses what Slack refuses', async () => {
+    expect(await callError(bot.files.getUploadURLExternal({ filename: 'x.txt', length: 0 }))).toBe(
+      'invalid_arguments',
+    );
+    const { file_id } = await bot.files.getUploadURLExternal({ filename: 'x.txt', length: 3 });
+    // completed before its bytes were uploaded
+    expect(await callError(bot.files.completeUploadExternal({ files: [{ id: file_id! }] }))).toBe(
+      'file_not_found',
+    );
+    expect(await callError(bot.filesUploadV2({ channel_id: 'C2', filename: 'y.txt', content: 'abc' }))).toBe(
+      'not_in_channel',
+    );
+  });
+});

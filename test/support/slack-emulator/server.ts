@@ -1,6 +1,7 @@
 /**
  * SLACK EMULATOR — a stand-in for Slack, for tests and benchmarks only. Serves, on 127.0.0.1 and a
- * random port: the Web API under `/api/<method>` (web-api.ts), response URLs under `/response/<id>`,
+ * random port: the Web API under `/api/<method>` (web-api.ts), file uploads under `/upload/<id>`
+ * (files.ts), response URLs under `/response/<id>`,
  * and the Socket Mode WebSocket under `/link` (socket-mode.ts). It delivers slash commands and button
  * clicks to the app the way Slack does: signed HTTP POSTs (HTTP mode) or envelopes (Socket Mode), and
  * records everything (state.ts) for assertions.
@@ -8,6 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formBody, signedRequest } from '../signed-request.js';
+import { receiveUpload } from './files.js';
 import { ResponseUrls } from './response-urls.js';
 import { SocketModeEndpoint } from './socket-mode.js';
 import { SlackState } from './state.js';
@@ -86,14 +88,20 @@ export class SlackEmulator {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    if (url.pathname.startsWith('/upload/')) {
+      const r = receiveUpload(this.state, url.pathname.slice(8), req.headers['content-type'] ?? '', bytes);
+      res.writeHead(r.status, { 'content-type': 'text/plain' }).end(r.body);
+      return;
+    }
+    const raw = bytes.toString('utf8');
     const args = parseArgs(req.headers['content-type'] ?? '', raw);
     if (url.pathname.startsWith('/api/')) {
       const method = url.pathname.slice(5);
       const auth = req.headers.authorization;
       const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (args.token as string | undefined);
       const r = handleApiCall(
-        { state: this.state, openSocket: () => this.socket.openTicket() },
+        { state: this.state, openSocket: () => this.socket.openTicket(), baseUrl: this.baseUrl },
         method,
         args,
         token,
@@ -252,11 +260,11 @@ function findButton(
   return undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

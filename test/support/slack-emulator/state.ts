@@ -14,6 +14,20 @@ export interface EmuMessage {
   versions: { text: string; blocks?: Record<string, unknown>[] }[];
   /** Posted through a response_url rather than the Web API. */
   via: 'api' | 'response_url';
+  /** Files shared with this message (files.completeUploadExternal). */
+  files?: EmuFile[];
+}
+
+export interface EmuFile {
+  id: string;
+  name: string;
+  title: string;
+  /** Bytes announced to files.getUploadURLExternal. */
+  length: number;
+  /** What was uploaded (UTF-8), and how many bytes. */
+  content?: string;
+  uploadedBytes?: number;
+  completed: boolean;
 }
 
 export interface EmuEphemeral {
@@ -62,6 +76,7 @@ export class SlackState {
   readonly messages: EmuMessage[] = [];
   readonly ephemerals: EmuEphemeral[] = [];
   readonly calls: EmuCall[] = [];
+  readonly files = new Map<string, EmuFile>();
   rateLimit: RateLimitMode | null = null;
   /** Every Web API call (of `methods`, default all) answers this HTTP status (a Slack outage: 5xx). */
   outage: { status: number; methods?: string[] } | null = null;

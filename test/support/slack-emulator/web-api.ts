@@ -3,9 +3,10 @@
  * checks and error names (docs.slack.dev/reference/methods/*): `not_authed`, `invalid_auth`,
  * `not_allowed_token_type`, `channel_not_found`, `not_in_channel`, `no_text`, `invalid_blocks`,
  * `invalid_blocks_format`, `msg_too_long`, `message_not_found`, `cant_update_message`,
- * `user_not_in_channel`, `no_such_subteam`, `unknown_method`, and 429 `ratelimited` with Retry-After.
+ * `user_not_in_channel`, `no_such_subteam`, `unknown_method`, the file upload flow (files.ts), and 429 `ratelimited` with Retry-After.
  */
 import { validateBlocks } from './block-kit-limits.js';
+import { completeUploadExternal, getUploadURLExternal } from './files.js';
 import type { EmuMessage, SlackState } from './state.js';
 
 export interface ApiResponse {
@@ -30,6 +31,8 @@ export interface ApiContext {
   state: SlackState;
   /** Opens a Socket Mode ticket; returns the wss URL. */
   openSocket(): string;
+  /** Where this emulator serves (upload URLs point at it). */
+  baseUrl: string;
 }
 
 function parseBlocks(args: Args): { blocks?: Record<string, unknown>[]; error?: ApiResponse } {
@@ -142,6 +145,9 @@ const METHODS: Record<string, (ctx: ApiContext, args: Args) => ApiResponse> = {
   },
 
   'apps.connections.open': (ctx) => okBody({ url: ctx.openSocket() }),
+
+  'files.getUploadURLExternal': ({ state, baseUrl }, args) => getUploadURLExternal(state, baseUrl, args),
+  'files.completeUploadExternal': ({ state }, args) => completeUploadExternal(state, args),
 };
 
 /** Handles one Web API call; `token` comes from the Authorization header or the `token` argument. */
