@@ -30,6 +30,16 @@ export type MachineEvent =
       code: string;
       cause: string;
     }
+  /** The step ended in a decision, not a failure: a wave's traffic analysis failed or was
+   * inconclusive, so the upgrade pauses or rolls back (`reason`: the evidence in one line). */
+  | {
+      type: 'halt';
+      step: Step;
+      seq: number;
+      at: string;
+      action: 'pause' | 'rollback';
+      reason: string;
+    }
   | ({ type: 'approve'; nonce: string } & By)
   | { type: 'expire'; nonce: string; at: string }
   | ({ type: 'pause' } & By)

@@ -16,6 +16,7 @@ import {
   refuse,
   type Transition,
 } from './machine-core.js';
+import { halt } from './machine-halt.js';
 import { nextPosition, type Position } from './order.js';
 import type { Step, UpgradeRecord } from './record.js';
 
@@ -61,7 +62,7 @@ function stepDone(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'step_done
   audit(r, e.at, 'engine', 'step_finished', undefined, e.detail ? `${e.step}: ${e.detail}` : e.step);
   const pos: Position =
     r.currentWave === undefined ? { step: e.step } : { step: e.step, wave: r.currentWave };
-  enter(r, nextPosition(pos, r.waves.length, r.dryRun), e.at, e, effects);
+  enter(r, nextPosition(pos, r.waves.length, r.dryRun, r.analysis !== undefined), e.at, e, effects);
   return ok({ record: r, effects });
 }
 
@@ -133,7 +134,13 @@ function approve(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'approve' }
   audit(r, e.at, e.by, 'approved', e.channel, a.wave ? `wave ${a.wave}` : a.step);
   effects.push({ kind: 'notify', type: 'approval_decided', key: `${r.id}:decided:${a.nonce}`, by: e.by });
   const pos: Position = a.wave === undefined ? { step: a.step } : { step: a.step, wave: a.wave };
-  enter(r, nextPosition(pos, r.waves.length, r.dryRun), e.at, { nonce: a.nonce, approvalTtlMs: 0 }, effects);
+  enter(
+    r,
+    nextPosition(pos, r.waves.length, r.dryRun, r.analysis !== undefined),
+    e.at,
+    { nonce: a.nonce, approvalTtlMs: 0 },
+    effects,
+  );
   return ok({ record: r, effects });
 }
 
@@ -169,6 +176,8 @@ export function transition(record: UpgradeRecord, event: MachineEvent): Result<T
       return approve(record, event);
     case 'expire':
       return expire(record, event);
+    case 'halt':
+      return halt(record, event);
     default:
       return control(record, event);
   }

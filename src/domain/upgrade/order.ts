@@ -11,6 +11,7 @@ export const WAVE_STEPS: readonly Step[] = [
   'restart_workloads',
   'wait_rollouts',
   'verify_sidecars',
+  'analyze_wave',
   'post_diff',
 ];
 
@@ -21,8 +22,15 @@ export interface Position {
   wave?: number;
 }
 
-/** The step after `pos` for an upgrade with `waveCount` waves. `plan` of a dry run has no next. */
-export function nextPosition(pos: Position, waveCount: number, dryRun: boolean): Position | null {
+/** The step after `pos` for an upgrade with `waveCount` waves. `plan` of a dry run has no next.
+ * `analyzed`: the upgrade has a traffic analysis (`record.analysis`), run after each wave's sidecars
+ * are verified and before its proxy-status diff. */
+export function nextPosition(
+  pos: Position,
+  waveCount: number,
+  dryRun: boolean,
+  analyzed = false,
+): Position | null {
   const w = pos.wave ?? 1;
   switch (pos.step) {
     case 'plan':
@@ -44,6 +52,8 @@ export function nextPosition(pos: Position, waveCount: number, dryRun: boolean):
     case 'wait_rollouts':
       return { step: 'verify_sidecars', wave: w };
     case 'verify_sidecars':
+      return { step: analyzed ? 'analyze_wave' : 'post_diff', wave: w };
+    case 'analyze_wave':
       return { step: 'post_diff', wave: w };
     case 'post_diff':
       return w < waveCount ? { step: 'await_wave_approval', wave: w + 1 } : { step: 'await_finish_approval' };

@@ -2,6 +2,8 @@
  * The upgrade record: the one truth about an upgrade, stored in Redis by the engine, rendered by the
  * Slack layer. Plain JSON (no Dates, no classes) so it round-trips through Redis unchanged.
  */
+import type { AnalysisSpec, WaveAnalysisResult } from './analysis.js';
+
 export type Strategy = 'labels' | 'tags';
 
 /** The steps of an upgrade, in order (canary-workflow.md). Wave steps repeat per wave. */
@@ -16,6 +18,7 @@ export const STEPS = [
   'restart_workloads',
   'wait_rollouts',
   'verify_sidecars',
+  'analyze_wave',
   'post_diff',
   'await_finish_approval',
   'move_tags',
@@ -75,6 +78,8 @@ export interface Wave {
   restartedAt?: string;
   progress?: WaveWorkloadProgress;
   diff?: DiffSummary;
+  /** The traffic analysis after the rollouts (only with `record.analysis`; additive). */
+  analysis?: WaveAnalysisResult;
   startedAt?: string;
   finishedAt?: string;
 }
@@ -154,6 +159,9 @@ export interface UpgradeRecord {
   decisions: Decision[];
   stopped?: { step: Step; code: string; cause: string; at: string };
   rollback?: { by: string; reason: string; channel: string; at: string; uninstallCanary: boolean };
+  /** The traffic analysis every wave must pass (the policy's spec for the cluster, copied when the
+   * upgrade was requested; absent: no analysis step). Additive. */
+  analysis?: AnalysisSpec;
   /** What the plan found about gateways, for the plan message (additive). */
   gateways?: { inPlace: string[]; injected?: string[] };
   compensations: Compensation[];

@@ -38,6 +38,7 @@ export function stepLabel(step: Step | string, r: UpgradeRecord, wave?: number):
     restart_workloads: `Restart the workloads of wave ${w}`,
     wait_rollouts: `Wait for the rollouts of wave ${w}`,
     verify_sidecars: `Verify the sidecars of wave ${w}`,
+    analyze_wave: `Traffic analysis of wave ${w}`,
     post_diff: `Proxy-status diff of wave ${w}`,
     await_finish_approval: 'Wait for approval to finish',
     move_tags: `Move revision tags to ${to}`,
