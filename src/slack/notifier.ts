@@ -16,13 +16,15 @@ import type { ProxyDiff } from '../domain/proxystatus/model.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
 import type { Notifier, UpgradeEvent } from '../engine/ports.js';
 import type { Logger } from '../log.js';
-import { approvalKey, approvalMessage, decidedMessage } from './blocks/approval.js';
-import { diffMessage } from './blocks/diff.js';
+import { approvalKey, approvalMessage, decidedMessage, namespacesFit } from './blocks/approval.js';
+import { diffFits, diffMessage } from './blocks/diff.js';
+import { diffFile, namespacesFile, planFile } from './blocks/files.js';
 import { stepNote } from './blocks/notes.js';
 import { noteKey, type Phase, type PhaseView, phaseKey, phaseMessage, phaseOf } from './blocks/phase.js';
-import { planMessage } from './blocks/plan.js';
+import { planMessage, wavesFit } from './blocks/plan.js';
 import type { SlackMessage } from './blocks/text.js';
 import { stateChangedMessage, stoppedMessage, warningMessage } from './blocks/thread.js';
+import { fileKey, shareOnce } from './files.js';
 import type { NotifierStore } from './store.js';
 
 export interface SlackNotifierOptions {
@@ -81,6 +83,8 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
     const res = await client.chat.postMessage({ channel: r.channel, ...planMessage(r) });
     const ts = res.ts!;
     await saveTs(r, 'parent', ts);
+    // Too many waves for the parent: the whole plan goes into the thread as a file it points at.
+    if (!wavesFit(r)) await shareOnce(client, store, r, ts, fileKey.plan, planFile(r));
     return { ts, created: true };
   }
 
@@ -154,7 +158,20 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         break;
       }
       case 'approval_requested': {
-        const ts = await reply(r, approvalMessage(r, opts.fourEyes ?? true));
+        const wave = r.approval?.wave;
+        // An approver sees all they approve: a wave too long to list goes into the thread as a file first.
+        const file =
+          wave && !namespacesFit(r, wave)
+            ? await shareOnce(
+                client,
+                store,
+                r,
+                (await ensureParent(r)).ts,
+                fileKey.namespaces(wave),
+                namespacesFile(r, wave),
+              )
+            : undefined;
+        const ts = await reply(r, approvalMessage(r, opts.fourEyes ?? true, file));
         await saveTs(r, approvalKey(r, r.approval?.wave), ts);
         await updateParent(r);
         break;
@@ -163,11 +180,15 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         await replaceApproval(r);
         await updateParent(r);
         break;
-      case 'wave_diff':
-        await store.saveDiff(r.id, e.wave, e.diff as ProxyDiff);
-        await reply(r, diffMessage(r, e.wave, e.diff as ProxyDiff));
+      case 'wave_diff': {
+        const diff = e.diff as ProxyDiff;
+        await store.saveDiff(r.id, e.wave, diff);
+        const whole = diffFits(r, e.wave, diff) ? undefined : diffFile(r, e.wave, diff);
+        await reply(r, diffMessage(r, e.wave, diff, whole?.name));
+        if (whole) await shareOnce(client, store, r, (await ensureParent(r)).ts, fileKey.diff(e.wave), whole);
         await updateParent(r);
         break;
+      }
       case 'warning':
         await reply(r, warningMessage(r, e.message));
         break;

@@ -13,7 +13,7 @@ import { boltLogger } from '../../src/slack/bolt-logger.js';
 import type { ProxyStatusQuery } from '../../src/slack/context.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
 import { createMemoryStore, type NotifierStore } from '../../src/slack/store.js';
-import { standinRegistry } from './cluster-standin.js';
+import { type StandinState, standinRegistry } from './cluster-standin.js';
 import { seededCluster, silentLogger, testEngine, uniquePrefix, waitUntil } from './engine-harness.js';
 import { SlackEmulator } from './slack-emulator/server.js';
 import type { EmuMessage } from './slack-emulator/state.js';
@@ -54,6 +54,8 @@ export async function startSlackHarness(
     /** Stand-in clusters to seed (default `['prod']`), and DEFAULT_CLUSTER (default the first). */
     clusters?: string[];
     defaultCluster?: string;
+    /** What the stand-in clusters start with (default meshState()). */
+    mesh?: StandinState;
   } = {},
 ): Promise<SlackHarness> {
   const emu = await new SlackEmulator().start();
@@ -64,7 +66,7 @@ export async function startSlackHarness(
   const logger = silentLogger();
   const prefix = uniquePrefix('slack');
   const names = opts.clusters ?? ['prod'];
-  const clusters = await Promise.all(names.map((n) => seededCluster(n, prefix)));
+  const clusters = await Promise.all(names.map((n) => seededCluster(n, prefix, opts.mesh)));
   const store = createMemoryStore();
   const client = new webApi.WebClient(emu.state.botToken, {
     slackApiUrl: emu.apiUrl,

@@ -41,25 +41,43 @@ export function approvalKey(_r: UpgradeRecord, wave: number | undefined): string
   return wave ? `approval:wave:${wave}` : 'approval:finish';
 }
 
-function what(r: UpgradeRecord, wave: number | undefined): string {
+const NS_CHARS = 2000;
+
+/** true when the approval message names every namespace of the wave. */
+export function namespacesFit(r: UpgradeRecord, wave: number): boolean {
+  const w = r.waves.find((x) => x.index === wave);
+  return (
+    cutList(
+      (w?.namespaces ?? []).map((n) => `\`${esc(n)}\``),
+      { maxChars: NS_CHARS, more: () => '' },
+    ).left === 0
+  );
+}
+
+function what(r: UpgradeRecord, wave: number | undefined, file?: string): string {
   if (!wave) {
     return `:raised_hand: *Every wave of ${r.id} runs on \`${esc(r.to.revision)}\`.* Approving moves the revision tags, waits the grace period and uninstalls \`${esc(r.from.revision)}\`.`;
   }
   const w = r.waves.find((x) => x.index === wave);
   const ns = cutList(
     (w?.namespaces ?? []).map((n) => `\`${esc(n)}\``),
-    { maxChars: 2000, more: (n) => `+${n} more (\`/istio status ${r.id}\`)` },
+    {
+      maxChars: NS_CHARS,
+      more: (n) =>
+        `+${n} more: all ${w?.namespaces.length} ${file ? `in the file \`${file}\` above and ` : ''}with \`/istio status ${r.id} --wave ${wave}\``,
+    },
   ).text.replace(/\n/g, ', ');
   return `:raised_hand: *Wave ${wave} of ${r.waves.length} of ${r.id} is ready* on \`${esc(r.cluster)}\`: ${ns}\nApproving points these namespaces at \`${esc(r.to.revision)}\` and restarts their workloads.`;
 }
 
-export function approvalMessage(r: UpgradeRecord, fourEyes = true): SlackMessage {
+/** `file`: the thread file listing the wave's namespaces, when they do not all fit here. */
+export function approvalMessage(r: UpgradeRecord, fourEyes = true, file?: string): SlackMessage {
   const a = r.approval;
   const wave = a?.wave;
   const ref = encodeButton({ id: r.id, wave: wave ?? 0, nonce: a?.nonce ?? 'none' });
   const label = wave ? `Approve wave ${wave}` : 'Approve finish';
   const blocks: Block[] = [
-    section(what(r, wave)),
+    section(what(r, wave, file)),
     context(
       `Requested by ${mention(r.requester)}${fourEyes ? ' · someone else must approve (four eyes)' : ''}${a ? ` · expires ${when(a.expiresAt)}` : ''}`,
     ),

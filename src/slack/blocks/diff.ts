@@ -1,10 +1,11 @@
 /**
  * The proxy-status diff of a wave: moved / partial / unchanged workloads, proxies per revision before
- * and after, proxies not synced. Long lists are cut with counts and a pointer to the full list
- * (`/istio status ID --details`, rendered by `diffDetailMessages`). Pure; within Block Kit limits.
+ * and after, proxies not synced. Long lists are cut with counts and a pointer to the full list: the
+ * file with the whole diff in the thread, and `/istio status ID --details` (`diffDetailMessages`). Pure; within Block Kit limits.
  */
 import type { ProxyDiff } from '../../domain/proxystatus/model.js';
 import type { UpgradeRecord } from '../../domain/upgrade/record.js';
+import { diffFileName } from './files.js';
 import { type Block, context, cutList, esc, LIMITS, type SlackMessage, section } from './text.js';
 
 const LIST_LINES = 15;
@@ -47,18 +48,40 @@ export function diffSummary(diff: ProxyDiff): string {
   ].join(' · ');
 }
 
-function listSection(title: string, lines: string[], moreHint: string): Block | null {
+function listSection(
+  title: string,
+  lines: string[],
+  moreHint: string,
+): { block: Block; left: number } | null {
   if (lines.length === 0) return null;
   const cut = cutList(lines, {
-    maxChars: LIMITS.sectionText - title.length - 30,
+    maxChars: LIMITS.sectionText - title.length - moreHint.length - 30,
     maxLines: LIST_LINES,
-    more: (n) => `…and ${n} more (${moreHint})`,
+    more: (n) => `…and ${n} more: ${moreHint}`,
   });
-  return section(`*${title}* (${lines.length})\n${cut.text}`);
+  return { block: section(`*${title}* (${lines.length})\n${cut.text}`), left: cut.left };
 }
 
-export function diffMessage(r: UpgradeRecord, wave: number, diff: ProxyDiff): SlackMessage {
-  const hint = `\`/istio status ${r.id} --details\``;
+/** true when the diff message shows every moved, partial, not-synced, added and removed line. */
+export function diffFits(r: UpgradeRecord, wave: number, diff: ProxyDiff): boolean {
+  return !diffParts(r, wave, diff).cut;
+}
+
+export const diffMessage = (r: UpgradeRecord, wave: number, diff: ProxyDiff, file?: string): SlackMessage =>
+  diffParts(r, wave, diff, file).message;
+
+/**
+ * The diff of a wave. `file`: the name of the file holding the whole diff in the thread (uploaded when
+ * this message cannot show it all); every "more" names it and `/istio status ID --details`.
+ */
+function diffParts(
+  r: UpgradeRecord,
+  wave: number,
+  diff: ProxyDiff,
+  file?: string,
+): { message: SlackMessage; cut: boolean } {
+  const details = `\`/istio status ${r.id} --details\``;
+  const hint = file ? `the file \`${file}\` below has them all (and ${details})` : details;
   const icon = diff.notSynced.length || diff.partial.length ? ':warning:' : ':bar_chart:';
   const blocks: Block[] = [
     section(`${icon} *Proxy-status diff after wave ${wave}* of ${r.id}: ${diffSummary(diff)}`),
@@ -71,13 +94,15 @@ export function diffMessage(r: UpgradeRecord, wave: number, diff: ProxyDiff): Sl
     ['Added', diff.added.map(revLine)],
     ['Removed', diff.removed.map(revLine)],
   ];
+  let cut = false;
   for (const [title, lines] of lists) {
     const b = listSection(title, lines, hint);
-    if (b) blocks.push(b);
+    if (b) blocks.push(b.block);
+    if (b?.left) cut = true;
   }
   blocks.push(context(`Unchanged workloads: ${diff.unchanged.length} · full lists: ${hint}`));
   const text = `Proxy-status diff after wave ${wave} of ${r.id}: ${diff.moved.length} moved, ${diff.partial.length} partial, ${diff.unchanged.length} unchanged, ${diff.notSynced.length} not synced`;
-  return { text, blocks };
+  return { message: { text, blocks }, cut };
 }
 
 /**
@@ -88,7 +113,7 @@ export function diffDetailMessages(
   r: UpgradeRecord,
   wave: number,
   diff: ProxyDiff,
-  opts: { maxBlocks?: number; maxMessages?: number } = {},
+  opts: { maxBlocks?: number; maxMessages?: number; file?: string } = {},
 ): SlackMessage[] {
   const maxBlocks = opts.maxBlocks ?? 45;
   const maxMessages = opts.maxMessages ?? 4;
@@ -131,7 +156,7 @@ export function diffDetailMessages(
       text: 'diff too long',
       blocks: [
         section(
-          `…${left} more parts not shown: the diff is too long for Slack. \`istio-upgrade-bot ps diff\` prints all of it.`,
+          `…${left} more parts not shown: the diff is too long for Slack. The whole diff is in the thread as the file \`${opts.file ?? diffFileName(r, wave)}\`.`,
         ),
       ],
     });

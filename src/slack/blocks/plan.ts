@@ -4,6 +4,7 @@
  * progress. Pure; stays within Block Kit limits whatever the number of waves and namespaces.
  */
 import type { UpgradeRecord, Wave } from '../../domain/upgrade/record.js';
+import { planFileName } from './files.js';
 import { STATE_LABEL, stepLabel, WAVE_ICON } from './labels.js';
 import {
   type Block,
@@ -25,7 +26,7 @@ const NS_PER_WAVE_CHARS = 400;
 export function waveLine(r: UpgradeRecord, w: Wave): string {
   const ns = cutList(
     w.namespaces.map((n) => `\`${esc(n)}\``),
-    { maxChars: NS_PER_WAVE_CHARS, more: (n) => `+${n} more` },
+    { maxChars: NS_PER_WAVE_CHARS, more: (n) => `+${n} more: \`/istio status ${r.id} --wave ${w.index}\`` },
   ).text.replace(/\n/g, ', ');
   let line = `${WAVE_ICON[w.status]} *Wave ${w.index}* (${w.namespaces.length} ns): ${ns}`;
   if (w.progress && (w.status === 'running' || r.currentWave === w.index)) {
@@ -71,11 +72,20 @@ export function gatewayText(r: UpgradeRecord): string | undefined {
   );
 }
 
-/** The parent message: plan plus live state. */
-export function planMessage(r: UpgradeRecord): SlackMessage {
+/** true when the parent message shows every wave. */
+export const wavesFit = (r: UpgradeRecord): boolean => planParts(r).left === 0;
+
+/** The parent message: plan plus live state. When not every wave fits, the plan is in the thread as a file. */
+export const planMessage = (r: UpgradeRecord): SlackMessage => planParts(r).message;
+
+function planParts(r: UpgradeRecord): { message: SlackMessage; left: number } {
   const waves = cutList(
     r.waves.map((w) => waveLine(r, w)),
-    { maxChars: LIMITS.sectionText - 20, more: (n) => `…and ${n} more waves: \`/istio status ${r.id}\`` },
+    {
+      maxChars: LIMITS.sectionText - 20,
+      more: (n) =>
+        `…and ${n} more waves: \`/istio status ${r.id}\` lists them all, and the file \`${planFileName(r)}\` in the thread`,
+    },
   );
   const blocks: Block[] = [
     header(title(r)),
@@ -106,5 +116,5 @@ export function planMessage(r: UpgradeRecord): SlackMessage {
     ),
   );
   const text = `${title(r)} on ${r.cluster}: ${STATE_LABEL[r.state].replace(/^:[a-z_]+: /, '')}`;
-  return { text: clip(text, LIMITS.messageText), blocks };
+  return { message: { text: clip(text, LIMITS.messageText), blocks }, left: waves.left };
 }

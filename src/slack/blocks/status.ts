@@ -1,9 +1,10 @@
 /** `/istio status` and `/istio list`. Pure. */
-import type { UpgradeRecord } from '../../domain/upgrade/record.js';
+import type { UpgradeRecord, Wave } from '../../domain/upgrade/record.js';
 import type { Refusal } from '../../engine/api.js';
 import { decisionText } from './approval.js';
-import { STATE_LABEL, stepLabel } from './labels.js';
-import { planMessage } from './plan.js';
+import { planFileName } from './files.js';
+import { STATE_LABEL, stepLabel, WAVE_ICON } from './labels.js';
+import { planMessage, waveLine } from './plan.js';
 import {
   type Block,
   capBlocks,
@@ -18,14 +19,73 @@ import {
   when,
 } from './text.js';
 
+/** Joins lines into sections of at most ~2,900 characters each, cutting nothing. */
+export function chunkSections(lines: string[], max = LIMITS.sectionText - 100): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const l0 of lines) {
+    const l = l0.length > max ? `${l0.slice(0, max - 1)}…` : l0;
+    if (cur && cur.length + l.length + 1 > max) {
+      out.push(cur);
+      cur = '';
+    }
+    cur += (cur ? '\n' : '') + l;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/** `/istio status ID`: the plan with every wave (over several sections), state, decisions, thread link. */
 export function statusMessage(r: UpgradeRecord): SlackMessage {
   const plan = planMessage(r);
   const decisions = r.decisions.slice(-10).map((d) => `• ${decisionText(r, d)}`);
-  const blocks: Block[] = [...plan.blocks.slice(0, -1)];
+  const waves = chunkSections(r.waves.map((w) => waveLine(r, w)));
+  const blocks: Block[] = [
+    ...plan.blocks.slice(0, 2),
+    ...waves.map((t, i) => section(i === 0 ? `*Waves*\n${t}` : t)),
+    ...plan.blocks.slice(3, -1),
+  ];
   if (decisions.length) blocks.push(section(`*Decisions*\n${decisions.join('\n')}`));
   if (r.threadTs)
     blocks.push(context(`Thread: https://slack.com/archives/${r.channel}/p${r.threadTs.replace('.', '')}`));
-  return { text: plan.text, blocks: capBlocks(blocks, (n) => `…${n} more blocks`) };
+  return {
+    text: plan.text,
+    blocks: capBlocks(
+      blocks,
+      (n) =>
+        `…${n} more sections: \`/istio status ${r.id} --wave N\` lists one wave, the file \`${planFileName(r)}\` in the thread all of them`,
+    ),
+  };
+}
+
+/**
+ * `/istio status ID --wave N`: the wave's state, approval, progress, diff counts and every namespace,
+ * over as many messages as it takes (each within Block Kit's limits).
+ */
+export function waveMessages(r: UpgradeRecord, w: Wave, maxBlocks = 45): SlackMessage[] {
+  const facts = [
+    `${WAVE_ICON[w.status]} *Wave ${w.index} of ${r.waves.length} of ${r.id}* on \`${esc(r.cluster)}\`: ${w.status.replace('_', ' ')}, ${w.namespaces.length} namespace(s) to \`${esc(r.to.revision)}\``,
+    w.approvedBy ? `Approved by ${mention(w.approvedBy)}${w.approvedAt ? ` ${when(w.approvedAt)}` : ''}` : '',
+    w.progress
+      ? `Workloads restarted ${w.progress.restarted}/${w.progress.total}, ready ${w.progress.ready}/${w.progress.total}`
+      : '',
+    w.diff
+      ? `Proxy-status diff: ${w.diff.moved} moved, ${w.diff.partial} partial, ${w.diff.unchanged} unchanged, ${w.diff.notSynced} not synced (\`/istio status ${r.id} --details\`)`
+      : '',
+  ].filter(Boolean);
+  const ns = chunkSections(w.namespaces.map((n) => `\`${esc(n)}\``));
+  const sections = [
+    facts.join('\n'),
+    ...ns.map((t, i) => (i === 0 ? `*Namespaces* (${w.namespaces.length})\n${t}` : t)),
+  ];
+  const out: SlackMessage[] = [];
+  for (let i = 0; i < sections.length; i += maxBlocks) {
+    out.push({
+      text: `Wave ${w.index} of ${r.id}: ${w.namespaces.length} namespaces${out.length ? `, part ${out.length + 1}` : ''}`,
+      blocks: sections.slice(i, i + maxBlocks).map((t) => section(t)),
+    });
+  }
+  return out;
 }
 
 export function listMessage(records: UpgradeRecord[], title = 'Recent upgrades'): SlackMessage {
