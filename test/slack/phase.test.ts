@@ -105,3 +105,15 @@ describe('phase checklists', () => {
     );
   });
 });
+
+describe('the traffic analysis step', () => {
+  it('is on a wave checklist only when the upgrade carries an analysis spec', () => {
+    const view = { notes: {}, current: { step: 'verify_sidecars', status: 'running' as const } };
+    const without = visibleText(phaseMessage(r, { kind: 'wave', wave: 1 }, view));
+    expect(without).not.toContain('Analyse the traffic');
+    const spec = { ...r, analysis: {} } as unknown as typeof r;
+    expect(visibleText(phaseMessage(spec, { kind: 'wave', wave: 1 }, view))).toContain(
+      ':white_circle: Analyse the traffic of the wave',
+    );
+  });
+});

@@ -19,8 +19,12 @@ const WAVE = [
   'restart_workloads',
   'wait_rollouts',
   'verify_sidecars',
+  'analyze_wave',
   'post_diff',
 ] as const;
+/** The wave's steps: the traffic analysis only when the upgrade carries an analysis spec. */
+const waveSteps = (r: UpgradeRecord): readonly string[] =>
+  r.analysis ? WAVE : WAVE.filter((s) => s !== 'analyze_wave');
 const FINISH = ['move_tags', 'grace_period', 'check_old_unused', 'uninstall_old'] as const;
 
 /** The phase a step belongs to; none for plan, approvals, done and abort. */
@@ -71,6 +75,7 @@ function label(r: UpgradeRecord, step: string, wave?: number): string {
     restart_workloads: 'Restart their workloads',
     wait_rollouts: 'Wait for the rollouts',
     verify_sidecars: `Check that every pod runs ${to}`,
+    analyze_wave: 'Analyse the traffic of the wave',
     post_diff: `Compare \`istioctl proxy-status\` before and after wave ${wave ?? ''}`.trimEnd(),
     move_tags: `Move the revision tags (\`default\` and the others on ${from}) to ${to}`,
     grace_period: 'Wait the grace period',
@@ -144,7 +149,7 @@ export function phaseMessage(r: UpgradeRecord, p: Phase, v: PhaseView): SlackMes
       ? rollbackItems(r, v)
       : checklist(
           r,
-          p.kind === 'control' ? CONTROL : p.kind === 'finish' ? FINISH : WAVE,
+          p.kind === 'control' ? CONTROL : p.kind === 'finish' ? FINISH : waveSteps(r),
           p.kind === 'wave' ? p.wave : undefined,
           v,
         );
