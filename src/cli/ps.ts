@@ -3,10 +3,13 @@
 import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import {
-  diffSnapshots,
+  diffSummaries,
+  type ParseError,
   type ParseOptions,
   parseProxyStatus,
   type Snapshot,
+  type Summary,
+  summarizeProxyStatus,
 } from '../domain/proxystatus/index.js';
 
 export const PS_USAGE = `usage:
@@ -71,15 +74,22 @@ function readInput(path: string): string {
 
 class InputError extends Error {}
 
+function inputError(path: string, error: ParseError): InputError {
+  const where = path === '-' ? 'stdin' : path;
+  return new InputError(`${where}: line ${error.line}: ${error.message} [${error.code}]`);
+}
+
 function load(path: string, options: ParseOptions): Snapshot {
   const result = parseProxyStatus(readInput(path), options);
-  if (!result.ok) {
-    const where = path === '-' ? 'stdin' : path;
-    throw new InputError(
-      `${where}: line ${result.error.line}: ${result.error.message} [${result.error.code}]`,
-    );
-  }
+  if (!result.ok) throw inputError(path, result.error);
   return result.snapshot;
+}
+
+/** What the diff needs of one side; tables are folded row by row, with no record per proxy. */
+function loadSummary(path: string, options: ParseOptions): Summary {
+  const result = summarizeProxyStatus(readInput(path), options);
+  if (!result.ok) throw inputError(path, result.error);
+  return result.summary;
 }
 
 function opts(istiod: string | undefined): ParseOptions {
@@ -112,9 +122,9 @@ export function runPs(argv: string[]): number {
         throw new UsageError('diff needs BEFORE and AFTER');
       }
       if (before === '-' && after === '-') throw new UsageError('only one of BEFORE and AFTER can be stdin');
-      const b = load(before, opts(args.beforeIstiod ?? args.istiod));
-      const a = load(after, opts(args.afterIstiod ?? args.istiod));
-      print(diffSnapshots(b, a));
+      const b = loadSummary(before, opts(args.beforeIstiod ?? args.istiod));
+      const a = loadSummary(after, opts(args.afterIstiod ?? args.istiod));
+      print(diffSummaries(b, a));
       return 0;
     }
     throw new UsageError(sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`);

@@ -1,66 +1,6 @@
 // Compares two proxy-status snapshots by workload (pods get new names when they restart).
-import type { NotSyncedProxy, ProxyDiff, ProxyRecord, Snapshot } from './model.js';
-import { isBad } from './status.js';
-
-interface Group {
-  namespace: string;
-  workload: string;
-  /** few per workload (one or two), so arrays beat Sets here. */
-  revisions: string[];
-  versions: string[];
-}
-
-type Groups = Map<string, Map<string, Group>>;
-
-function addUnique(list: string[], v: string): void {
-  if (!list.includes(v)) list.push(v);
-}
-
-/**
- * One pass: the workloads, and the proxies per revision added to counts. Indexed loops: this runs
- * cold, once per side (and returns no object literal, whose field types V8 would generalise on the
- * second call, deoptimising this).
- */
-function groupByWorkload(proxies: ProxyRecord[], counts: Map<string, number>): Groups {
-  const groups: Groups = new Map();
-  let last: Group | null = null;
-  let revision = '';
-  let run = 0;
-  for (let i = 0; i < proxies.length; i++) {
-    const p = proxies[i]!;
-    // parsers hand out one string per distinct value, so runs of a revision compare by identity
-    if (p.revision !== revision || run === 0) {
-      if (run > 0) counts.set(revision, (counts.get(revision) ?? 0) + run);
-      revision = p.revision;
-      run = 0;
-    }
-    run++;
-    // replicas of one workload are usually adjacent (tables are sorted by pod name)
-    let g: Group | null = last;
-    if (g === null || g.workload !== p.workload || g.namespace !== p.namespace) {
-      let byName = groups.get(p.namespace);
-      if (byName === undefined) {
-        byName = new Map();
-        groups.set(p.namespace, byName);
-      }
-      g = byName.get(p.workload) ?? null;
-      if (g === null) {
-        g = { namespace: p.namespace, workload: p.workload, revisions: [], versions: [] };
-        byName.set(p.workload, g);
-      }
-      last = g;
-    }
-    addUnique(g.revisions, p.revision);
-    addUnique(g.versions, p.version);
-  }
-  if (run > 0) counts.set(revision, (counts.get(revision) ?? 0) + run);
-  return groups;
-}
-
-/** Code-unit order, the same everywhere (no locale). */
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+import type { NotSyncedProxy, ProxyDiff, Snapshot } from './model.js';
+import { cmp, type Group, type Summary, summarize } from './summary.js';
 
 function sortedKeys<V>(m: Map<string, V>): string[] {
   return [...m.keys()].sort(cmp);
@@ -122,19 +62,6 @@ function classify(out: Lists, from: Group | undefined, to: Group | undefined): v
   }
 }
 
-function notSyncedOf(proxies: ProxyRecord[]): NotSyncedProxy[] {
-  const out: NotSyncedProxy[] = [];
-  for (let i = 0; i < proxies.length; i++) {
-    const p = proxies[i]!;
-    if (p.synced !== false) continue;
-    const types = Object.keys(p.xds)
-      .filter((t) => isBad(p.xds[t]!))
-      .sort(cmp);
-    out.push({ namespace: p.namespace, pod: p.pod, types });
-  }
-  return out.sort((x, y) => cmp(x.namespace, y.namespace) || cmp(x.pod, y.pod));
-}
-
 /**
  * moved: no after-proxy uses a revision the before-proxies used; unchanged: same revision set;
  * partial: any other overlap (mid-rollout: old and new side by side, or a shrinking mix);
@@ -142,10 +69,13 @@ function notSyncedOf(proxies: ProxyRecord[]): NotSyncedProxy[] {
  * Every list is sorted by namespace, then workload (or pod), in code-unit order.
  */
 export function diffSnapshots(before: Snapshot, after: Snapshot): ProxyDiff {
-  const beforeCounts = new Map<string, number>();
-  const afterCounts = new Map<string, number>();
-  const b = groupByWorkload(before.proxies, beforeCounts);
-  const a = groupByWorkload(after.proxies, afterCounts);
+  return diffSummaries(summarize(before.proxies), summarize(after.proxies));
+}
+
+/** diffSnapshots on the summaries of the two sides (see summary.ts). */
+export function diffSummaries(before: Summary, after: Summary): ProxyDiff {
+  const b = before.groups;
+  const a = after.groups;
   const out: Lists = { moved: [], partial: [], unchanged: [], added: [], removed: [] };
   const namespaces = new Map<string, true>();
   for (const ns of b.keys()) namespaces.set(ns, true);
@@ -159,10 +89,13 @@ export function diffSnapshots(before: Snapshot, after: Snapshot): ProxyDiff {
     for (const w of to.keys()) names.set(w, true);
     for (const w of sortedKeys(names)) classify(out, from.get(w), to.get(w));
   }
+  const notSynced: NotSyncedProxy[] = after.notSynced
+    .slice()
+    .sort((x, y) => cmp(x.namespace, y.namespace) || cmp(x.pod, y.pod));
   return {
-    before: countsOf(beforeCounts),
-    after: countsOf(afterCounts),
+    before: countsOf(before.countsNow()),
+    after: countsOf(after.countsNow()),
     ...out,
-    notSynced: notSyncedOf(after.proxies),
+    notSynced,
   };
 }

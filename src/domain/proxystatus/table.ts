@@ -1,25 +1,16 @@
 // Parser for the `istioctl proxy-status` tables (every version). Columns are found by header name;
 // cells are separated by two or more spaces or a tab (tabwriter pads with at least five), so single
 // spaces inside cells (`NOT SENT`, `STALE (Never Acknowledged)`) survive. Rows aligned under the
-// header (what istioctl prints) take a fast path; others are tokenized and, when they have fewer
-// cells than the header (empty CLUSTER, missing type), placed by their offset under the header.
+// header (what istioctl prints) take a fast path: one pass over the line, cells read in place, no
+// string cut but those the sink keeps. Others are tokenized and, when they have fewer cells than the
+// header (empty CLUSTER, missing type), placed by their offset under the header.
 import { codeAt, Interner, type Shared, SPACES, tokenize, xdsFor } from './cells.js';
 import { type Header, looksLikeHeader, Role, readHeader } from './header.js';
-import type { ParseErrorCode, ParseResult, ProxyRecord, ProxyStatusFormat } from './model.js';
-import { revisionOf, validNamespace, validPod, workloadEnd } from './workload.js';
+import type { ParseError, ParseErrorCode, ParseResult, ProxyStatusFormat } from './model.js';
+import { RecordSink, type RowSink } from './sink.js';
+import { lastDash, revisionOf, safeAt, validNamespace, validPod, workloadEndAt } from './workload.js';
 
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
-
-/** Everything a row says besides NAME. */
-interface Rest {
-  cluster: string | null;
-  istiod: string | null;
-  revision: string;
-  version: string;
-  state: Shared | null;
-}
-
-const MAX_CACHED_RESTS = 20_000;
 
 /**
  * Parser state for one header's rows. A class, not an object literal: V8 generalises the field types
@@ -37,17 +28,20 @@ class State {
   readonly shared = new Map<number, Shared>();
   /** one interner per column for the cells that repeat (CLUSTER, ISTIOD, VERSION). */
   readonly pools: Interner[];
-  /** previous row's workload and namespace, reused when the next row shares them. */
-  lastWorkload = '';
-  lastNamespace = '';
-  /** parsed cells after NAME, keyed by their exact text (rows repeat all but NAME). */
-  readonly rests = new Map<string, Rest>();
+  /**
+   * The last NAME that ended in `-<5 safe chars>`, cut there: `cart-6c9d8f7b5c-` and `.shop`, with
+   * its workload's length. A NAME that is this prefix, 5 safe characters and this namespace is valid
+   * and has the same workload without checking it again (replicas are adjacent in istioctl's order).
+   */
+  podPrefix = '';
+  nsSuffix = '';
+  prefixWorkload = 0;
 
   constructor(
     readonly text: string,
     h: Header,
-    readonly namespaces: Map<string, string>,
     readonly revisions: Map<string, string>,
+    readonly sink: RowSink,
   ) {
     this.names = h.names;
     this.roles = h.roles;
@@ -57,93 +51,69 @@ class State {
   }
 }
 
-function sharedXds(st: State, signature: number): Shared {
-  return st.shared.get(signature) ?? xdsFor(st.roles, st.names, st.shared, signature);
-}
-
-function workloadFor(st: State, pod: string): string {
-  const end = workloadEnd(pod);
-  const last = st.lastWorkload;
-  if (last.length === end && pod.startsWith(last)) return last;
-  st.lastWorkload = end === pod.length ? pod : pod.slice(0, end);
-  return st.lastWorkload;
-}
-
-/** Validates and resolves the cells after NAME; a string is the reason the row is bad. */
-function restOf(
+/**
+ * Checks the row's cells and hands it to the sink; NAME is text[nameS, nameE) (nameS -1 when empty).
+ * Returns null when delivered, else the reason the row is bad.
+ */
+function deliver(
   st: State,
+  nameS: number,
+  nameE: number,
   cluster: string | null,
   istiod: string | null,
   version: string,
   signature: number,
-): Rest | string {
+): string | null {
   let revision = 'unknown';
   if (istiod !== null) {
-    if (istiod.indexOf(' ') >= 0) return `ISTIOD "${istiod}" is not a pod name`;
     const known = st.revisions.get(istiod);
     if (known !== undefined) revision = known;
     else {
+      if (istiod.indexOf(' ') >= 0) return `ISTIOD "${istiod}" is not a pod name`;
       revision = revisionOf(istiod);
       st.revisions.set(istiod, revision);
     }
   }
-  return { cluster, istiod, revision, version, state: st.hasTypes ? sharedXds(st, signature) : null };
-}
-
-/** Builds the proxy from NAME (text[nameS, nameE)) and the rest; a string is the reason it is bad. */
-function proxyOf(st: State, nameS: number, nameE: number, rest: Rest): ProxyRecord | string {
   const text = st.text;
-  const dot = nameS < 0 ? -1 : text.lastIndexOf('.', nameE - 1);
-  if (dot <= nameS || !validPod(text, nameS, dot) || !validNamespace(text, dot + 1, nameE)) {
-    return `NAME "${nameS < 0 ? '' : text.slice(nameS, nameE)}" is not <pod>.<namespace>`;
+  const pre = st.podPrefix;
+  const ns = st.nsSuffix;
+  const suffix = nameS + pre.length;
+  let dot = suffix + 5;
+  let end: number;
+  const repeat =
+    pre.length > 0 &&
+    nameE - dot === ns.length &&
+    text.startsWith(pre, nameS) &&
+    safeAt(text, suffix, dot) &&
+    text.startsWith(ns, dot);
+  if (repeat) end = nameS + st.prefixWorkload;
+  else {
+    dot = nameS < 0 ? -1 : text.lastIndexOf('.', nameE - 1);
+    if (dot <= nameS || !validPod(text, nameS, dot) || !validNamespace(text, dot + 1, nameE)) {
+      return `NAME "${nameS < 0 ? '' : text.slice(nameS, nameE)}" is not <pod>.<namespace>`;
+    }
+    end = workloadEndAt(text, nameS, dot);
+    const dash = lastDash(text, nameS, dot);
+    const cut = dash > nameS && dot - dash === 6 && safeAt(text, dash + 1, dot);
+    st.podPrefix = cut ? text.slice(nameS, dash + 1) : '';
+    st.nsSuffix = cut ? text.slice(dot, nameE) : '';
+    st.prefixWorkload = end - nameS;
   }
-  const pod = text.slice(nameS, dot);
-  // rows of one workload are adjacent, so the previous namespace usually matches without a cut
-  let namespace = st.lastNamespace;
-  if (namespace.length !== nameE - dot - 1 || !text.startsWith(namespace, dot + 1)) {
-    const raw = text.slice(dot + 1, nameE);
-    namespace = st.namespaces.get(raw) ?? raw;
-    st.namespaces.set(namespace, namespace);
-    st.lastNamespace = namespace;
-  }
-  const state = rest.state;
-  return {
-    pod,
-    namespace,
-    workload: workloadFor(st, pod),
-    cluster: rest.cluster,
-    istiod: rest.istiod,
-    revision: rest.revision,
-    version: rest.version,
-    xds: state === null ? {} : state.xds,
-    synced: state === null ? null : state.synced,
-  };
-}
-
-/** Fastest path: NAME in place, and the rest of the line seen before on an aligned row. */
-function cachedRow(st: State, lineStart: number, stop: number): ProxyRecord | null {
-  const { text, starts } = st;
-  if (starts.length < 2 || text.charCodeAt(lineStart) === 32) return null;
-  const restStart = lineStart + starts[1]!;
-  const nameE = text.indexOf('  ', lineStart);
-  if (restStart >= stop || nameE < 0 || nameE > restStart) return null;
-  const gap = restStart - nameE;
-  if (gap > 256 || !text.startsWith(SPACES[gap]!, nameE)) return null;
-  const rest = st.rests.get(text.slice(restStart, stop));
-  if (rest === undefined) return null;
-  const p = proxyOf(st, lineStart, nameE, rest);
-  return typeof p === 'string' ? null : p;
+  let state: Shared | null = null;
+  if (st.hasTypes) state = st.shared.get(signature) ?? xdsFor(st.roles, st.names, st.shared, signature);
+  st.sink.row(text, nameS, dot, nameE, end, repeat, cluster, istiod, revision, version, state);
+  return null;
 }
 
 /**
- * Fast path for tabwriter-aligned rows: each cell starts exactly under its header and ends at a
- * double space, gaps are all spaces. null means "not aligned, or bad": the slow path decides.
+ * Fast path for tabwriter-aligned rows, one pass over the line: each cell starts exactly under its
+ * header and ends at a double space, gaps are all spaces. false means "not aligned, or bad": the
+ * slow path decides.
  */
-function alignedRow(st: State, lineStart: number, stop: number): ProxyRecord | null {
+function alignedRow(st: State, lineStart: number, stop: number): boolean {
   const { text, starts, roles, pools } = st;
   const cols = starts.length;
-  let prevEnd = lineStart;
-  let nameS = -1;
+  let i = lineStart; // end of the last non-empty cell
   let nameE = -1;
   let cluster: string | null = null;
   let istiod: string | null = null;
@@ -154,20 +124,17 @@ function alignedRow(st: State, lineStart: number, stop: number): ProxyRecord | n
     let e = -1;
     if (s < stop && text.charCodeAt(s) !== 32) {
       if (k > 0) {
-        const gap = s - prevEnd;
-        if (gap < 2 || gap > 256 || !text.startsWith(SPACES[gap]!, prevEnd)) return null;
-      }
-      e = stop;
-      if (k + 1 < cols) {
-        e = text.indexOf('  ', s);
-        if (e < 0 || e > stop) e = stop;
-        if (e > lineStart + starts[k + 1]!) return null;
-      }
-      prevEnd = e;
+        const gap = s - i;
+        if (gap < 2 || gap > 256 || !text.startsWith(SPACES[gap]!, i)) return false;
+      } else if (s !== lineStart) return false;
+      // the cell ends at a double space (or the line's end); it must end before the next column
+      e = text.indexOf('  ', s);
+      if (e < 0 || e > stop) e = stop;
+      if (k + 1 < cols ? e > lineStart + starts[k + 1]! : e !== stop) return false;
+      i = e;
     }
     switch (roles[k]) {
       case Role.Name:
-        nameS = e < 0 ? -1 : s;
         nameE = e;
         break;
       case Role.Cluster:
@@ -181,30 +148,18 @@ function alignedRow(st: State, lineStart: number, stop: number): ProxyRecord | n
         break;
       case Role.Type: {
         const code = e < 0 ? 0 : codeAt(text, s, e);
-        if (code < 0) return null;
+        if (code < 0) return false;
         signature = signature * 6 + code;
         break;
       }
     }
   }
-  if (prevEnd !== stop || nameS !== lineStart) return null;
-  const rest = restOf(st, cluster, istiod, version, signature);
-  if (typeof rest === 'string') return null;
-  if (starts.length > 1 && st.rests.size < MAX_CACHED_RESTS) {
-    st.rests.set(text.slice(lineStart + starts[1]!, stop), rest);
-  }
-  const p = proxyOf(st, nameS, nameE, rest);
-  return typeof p === 'string' ? null : p;
+  if (i !== stop || nameE < 0) return false;
+  return deliver(st, lineStart, nameE, cluster, istiod, version, signature) === null;
 }
 
 /** Slow path: maps tokenized cells to header columns by position; a string says why it fails. */
-function placedRow(
-  st: State,
-  n: number,
-  lineStart: number,
-  cs: number[],
-  ce: number[],
-): ProxyRecord | string {
+function placedRow(st: State, n: number, lineStart: number, cs: number[], ce: number[]): string | null {
   const { starts, roles, colS, colE, text } = st;
   const cols = starts.length;
   if (n > cols) return 'more cells than the header has columns';
@@ -234,30 +189,36 @@ function placedRow(
       signature = signature * 6 + code;
     }
   }
-  const rest = restOf(st, cluster, istiod, version, signature);
-  return typeof rest === 'string' ? rest : proxyOf(st, colS[0]!, colE[0]!, rest);
+  return deliver(st, colS[0]!, colE[0]!, cluster, istiod, version, signature);
 }
 
 export function parseTable(input: string): ParseResult {
+  const sink = new RecordSink();
+  const format = scanTable(input, sink);
+  return typeof format === 'string'
+    ? { ok: true, snapshot: { format, proxies: sink.proxies } }
+    : { ok: false, error: format };
+}
+
+/** Reads every row of the tables in input into sink; returns the first table's format, or why it fails. */
+export function scanTable(input: string, sink: RowSink): ProxyStatusFormat | ParseError {
   const text = input.indexOf('\x1b') >= 0 ? input.replace(ANSI, '') : input;
-  const proxies: ProxyRecord[] = [];
-  const format = scanRows(text, proxies);
+  const format = scanRows(text, sink);
   if (format === null) {
     return fail('UNKNOWN_FORMAT', 'no proxy-status header (a line starting with NAME) found', 1);
   }
-  return typeof format === 'string' ? { ok: true, snapshot: { format, proxies } } : format;
+  return format;
 }
 
 /**
- * The row loop: appends to proxies, returns the table's format (null without a header) or the
- * failure. Nothing runs after the loop but the return, so the optimised (OSR) code V8 builds for
- * the first table does not deoptimise at its end and is reused for the second table.
+ * The row loop: returns the table's format (null without a header) or the failure. Nothing runs
+ * after the loop but the return, so the optimised (OSR) code V8 builds for the first table does not
+ * deoptimise at its end and is reused for the second table.
  */
-function scanRows(text: string, proxies: ProxyRecord[]): ProxyStatusFormat | ParseResult | null {
+function scanRows(text: string, sink: RowSink): ProxyStatusFormat | ParseError | null {
   const cs: number[] = [];
   const ce: number[] = [];
   const revisions = new Map<string, string>();
-  const namespaces = new Map<string, string>();
   const tabs = text.indexOf('\t') >= 0;
   let st: State | null = null;
   let format: ProxyStatusFormat | null = null;
@@ -273,13 +234,7 @@ function scanRows(text: string, proxies: ProxyRecord[]): ProxyStatusFormat | Par
     }
     pos = end + 1;
     if (stop === lineStart) continue;
-    if (st !== null && !tabs) {
-      const fast = cachedRow(st, lineStart, stop) ?? alignedRow(st, lineStart, stop);
-      if (fast !== null) {
-        proxies.push(fast);
-        continue;
-      }
-    }
+    if (st !== null && !tabs && alignedRow(st, lineStart, stop)) continue;
     const n = tokenize(text, lineStart, stop, cs, ce);
     if (looksLikeHeader(text.slice(cs[0], ce[0]))) {
       const h = readHeader(
@@ -288,20 +243,17 @@ function scanRows(text: string, proxies: ProxyRecord[]): ProxyStatusFormat | Par
       );
       const line = text.slice(lineStart, stop).trim();
       if (h === null) return fail('MISSING_COLUMN', `header has no ISTIOD column: "${line}"`, ln);
-      st = new State(text, h, namespaces, revisions);
+      st = new State(text, h, revisions, sink);
       format ??= h.format;
       continue;
     }
     if (st === null) continue; // preamble (warnings) before the first header
-    const proxy = placedRow(st, n, lineStart, cs, ce);
-    if (typeof proxy === 'string') {
-      return fail('BAD_ROW', `${proxy}: "${text.slice(lineStart, stop).trim()}"`, ln);
-    }
-    proxies.push(proxy);
+    const bad = placedRow(st, n, lineStart, cs, ce);
+    if (bad !== null) return fail('BAD_ROW', `${bad}: "${text.slice(lineStart, stop).trim()}"`, ln);
   }
   return format;
 }
 
-function fail(code: ParseErrorCode, message: string, line: number): ParseResult {
-  return { ok: false, error: { code, message, line } };
+function fail(code: ParseErrorCode, message: string, line: number): ParseError {
+  return { code, message, line };
 }

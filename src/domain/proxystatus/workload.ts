@@ -39,17 +39,32 @@ function isHash(pod: string, from: number, to: number): boolean {
 
 /** Length of the workload name at the start of a pod name (see workloadOf). */
 export function workloadEnd(pod: string): number {
-  const len = pod.length;
-  const last = pod.lastIndexOf('-');
-  if (last <= 0) return len;
-  if (len - last - 1 === 5 && all(SAFE, pod, last + 1, len)) {
-    const prev = pod.lastIndexOf('-', last - 1);
-    if (prev > 0 && isHash(pod, prev + 1, last)) return prev;
+  return workloadEndAt(pod, 0, pod.length);
+}
+
+/** text[from, to) is all from the random-suffix alphabet (Kubernetes' SafeEncodeString). */
+export function safeAt(text: string, from: number, to: number): boolean {
+  return all(SAFE, text, from, to);
+}
+
+/** Last index of `-` in text[from, to), or -1: bounded, unlike lastIndexOf, which runs to the start. */
+export function lastDash(text: string, from: number, to: number): number {
+  for (let i = to - 1; i >= from; i--) if (text.charCodeAt(i) === 45) return i;
+  return -1;
+}
+
+/** End (absolute) of the workload name of the pod name text[from, to), checked in place (see workloadOf). */
+export function workloadEndAt(text: string, from: number, to: number): number {
+  const last = lastDash(text, from, to);
+  if (last <= from) return to;
+  if (to - last - 1 === 5 && all(SAFE, text, last + 1, to)) {
+    const prev = lastDash(text, from, last);
+    if (prev > from && isHash(text, prev + 1, last)) return prev;
     // an all-digit suffix from the alphabet is ambiguous; the DaemonSet reading wins.
     return last;
   }
-  const ordinal = digits(pod, last + 1, len) && (len - last === 2 || pod.charCodeAt(last + 1) !== 48);
-  return ordinal ? last : len;
+  const ordinal = digits(text, last + 1, to) && (to - last === 2 || text.charCodeAt(last + 1) !== 48);
+  return ordinal ? last : to;
 }
 
 /** `istiod-1-24-2-7f6fc6cfd6-s8zfg` → `1-24-2`; `istiod-85745c747b-knlwb` → `default`; null → `unknown`. */

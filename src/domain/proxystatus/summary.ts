@@ -1,0 +1,128 @@
+// A snapshot folded into what the diff compares: proxies per revision, each workload's revisions and
+// versions, and the proxies not synced. Filled from ProxyRecords (any format), or straight from table
+// rows (a RowSink) so that `ps diff` never holds a record per proxy.
+import type { Shared } from './cells.js';
+import type { NotSyncedProxy, ProxyRecord } from './model.js';
+import type { RowSink } from './sink.js';
+import { isBad } from './status.js';
+
+export interface Group {
+  namespace: string;
+  workload: string;
+  /** few per workload (one or two), so arrays beat Sets here. */
+  revisions: string[];
+  versions: string[];
+}
+
+/** Code-unit order, the same everywhere (no locale). */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function addUnique(list: string[], v: string): void {
+  for (let i = 0; i < list.length; i++) if (list[i] === v) return;
+  list.push(v);
+}
+
+/** Rows in input order; a class so the row code stays monomorphic (see RecordSink). */
+export class Summary implements RowSink {
+  /** namespace → workload → group. */
+  readonly groups = new Map<string, Map<string, Group>>();
+  readonly counts = new Map<string, number>();
+  /** in input order; the diff sorts them. */
+  readonly notSynced: NotSyncedProxy[] = [];
+  private last: Group | null = null;
+  private revision = '';
+  private run = 0;
+
+  /** The counts, with the run of equal revisions still open (parsers hand out one string per value). */
+  countsNow(): Map<string, number> {
+    if (this.run > 0) {
+      this.counts.set(this.revision, (this.counts.get(this.revision) ?? 0) + this.run);
+      this.run = 0;
+    }
+    return this.counts;
+  }
+
+  private count(revision: string): void {
+    if (revision !== this.revision || this.run === 0) {
+      if (this.run > 0) this.counts.set(this.revision, (this.counts.get(this.revision) ?? 0) + this.run);
+      this.revision = revision;
+      this.run = 0;
+    }
+    this.run++;
+  }
+
+  private groupOf(namespace: string, workload: string): Group {
+    let byName = this.groups.get(namespace);
+    if (byName === undefined) {
+      byName = new Map();
+      this.groups.set(namespace, byName);
+    }
+    let g = byName.get(workload);
+    if (g === undefined) {
+      g = { namespace, workload, revisions: [], versions: [] };
+      byName.set(workload, g);
+    }
+    this.last = g;
+    return g;
+  }
+
+  /** One parsed proxy (JSON formats, or snapshots built elsewhere). */
+  add(p: ProxyRecord): void {
+    this.count(p.revision);
+    // replicas of one workload are usually adjacent (tables are sorted by pod name)
+    let g = this.last;
+    if (g === null || g.workload !== p.workload || g.namespace !== p.namespace) {
+      g = this.groupOf(p.namespace, p.workload);
+    }
+    addUnique(g.revisions, p.revision);
+    addUnique(g.versions, p.version);
+    if (p.synced === false) {
+      const types = Object.keys(p.xds)
+        .filter((t) => isBad(p.xds[t]!))
+        .sort(cmp);
+      this.notSynced.push({ namespace: p.namespace, pod: p.pod, types });
+    }
+  }
+
+  /** One table row, read in place: strings are cut only for a new workload or a proxy not synced. */
+  row(
+    text: string,
+    nameS: number,
+    dot: number,
+    nameE: number,
+    end: number,
+    repeat: boolean,
+    _cluster: string | null,
+    _istiod: string | null,
+    revision: string,
+    version: string,
+    state: Shared | null,
+  ): void {
+    this.count(revision);
+    let g = this.last;
+    if (
+      !repeat &&
+      (g === null ||
+        g.workload.length !== end - nameS ||
+        g.namespace.length !== nameE - dot - 1 ||
+        !text.startsWith(g.workload, nameS) ||
+        !text.startsWith(g.namespace, dot + 1))
+    ) {
+      g = this.groupOf(text.slice(dot + 1, nameE), text.slice(nameS, end));
+    }
+    addUnique(g!.revisions, revision);
+    addUnique(g!.versions, version);
+    if (state !== null && !state.synced) {
+      this.notSynced.push({ namespace: g!.namespace, pod: text.slice(nameS, dot), types: state.bad.slice() });
+    }
+  }
+}
+
+/** The summary of parsed proxies. */
+export function summarize(proxies: readonly ProxyRecord[]): Summary {
+  const s = new Summary();
+  for (let i = 0; i < proxies.length; i++) s.add(proxies[i]!);
+  return s;
+}

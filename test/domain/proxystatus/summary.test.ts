@@ -1,0 +1,150 @@
+// The per-workload summary `ps diff` folds table rows into (no record per proxy) must give exactly
+// what diffSnapshots gives on the parsed proxies, for every input the parser knows, errors included;
+// and the row fast path (a NAME that repeats the previous row's ReplicaSet prefix and namespace) must
+// read every NAME as the general rules do.
+import { describe, expect, it } from 'vitest';
+import {
+  diffSnapshots,
+  diffSummaries,
+  type ParseOptions,
+  parseProxyStatus,
+  summarizeProxyStatus,
+  workloadOf,
+} from '../../../src/domain/proxystatus/index.js';
+import { tabwrite } from '../../support/proxy-status-standin.js';
+import { fixture, parseOk } from './helpers.js';
+
+const INPUTS: [string, ParseOptions][] = [
+  ['table-1.7.txt', {}],
+  ['table-1.10-revision.txt', {}],
+  ['table-1.13.txt', {}],
+  ['table-1.20.txt', {}],
+  ['table-1.24.txt', {}],
+  ['table-1.27.txt', {}],
+  ['table-1.27-verbose.txt', {}],
+  ['json-1.30.json', {}],
+  ['syncz.json', { istiod: 'istiod-1-24-2-7f6fc6cfd6-s8zfg' }],
+  ['nasty-ansi.txt', {}],
+  ['nasty-ansi-prelayout.txt', {}],
+  ['nasty-crlf.txt', {}],
+  ['nasty-extra-columns.txt', {}],
+  ['nasty-preamble-two-tables.txt', {}],
+  ['nasty-trailing-blanks.txt', {}],
+  ['wave-before.txt', {}],
+  ['wave-after.txt', {}],
+];
+
+function summaryDiff(before: string, after: string, bo: ParseOptions = {}, ao: ParseOptions = {}) {
+  const b = summarizeProxyStatus(before, bo);
+  const a = summarizeProxyStatus(after, ao);
+  if (!b.ok || !a.ok) return expect.fail(`did not parse: ${JSON.stringify(b.ok ? a : b)}`);
+  return diffSummaries(b.summary, a.summary);
+}
+
+describe('summarizeProxyStatus + diffSummaries = parseProxyStatus + diffSnapshots', () => {
+  it.each(INPUTS)('%s against every other input, both ways', (file, options) => {
+    const text = fixture(file);
+    for (const [other, otherOptions] of INPUTS) {
+      const o = fixture(other);
+      const want = diffSnapshots(parseOk(text, options), parseOk(o, otherOptions));
+      expect(summaryDiff(text, o, options, otherOptions)).toEqual(want);
+      expect(summaryDiff(o, text, otherOptions, options)).toEqual(
+        diffSnapshots(parseOk(o, otherOptions), parseOk(text, options)),
+      );
+    }
+  });
+
+  it('the format is the parser’s', () => {
+    for (const [file, options] of INPUTS) {
+      const r = summarizeProxyStatus(fixture(file), options);
+      expect(r.ok && r.format).toBe(parseOk(fixture(file), options).format);
+    }
+  });
+
+  it.each([
+    ['nasty-bad-line.txt', fixture('nasty-bad-line.txt')],
+    ['istioctl testdata without namespaces', fixture('istio-1.25.3/multiXdsStatusSinglePilot.txt')],
+    ['its -o json without namespaces', fixture('istio-1.31-dev/multiXdsStatusSinglePilot.json')],
+    ['empty', ' \n\t\n'],
+    ['no header', 'warning: nothing here\n'],
+    ['json that is no DiscoveryResponse', '{}'],
+    ['broken json', '[{"proxy": '],
+  ])('%s: the same error as the parser', (_name, text) => {
+    const parsed = parseProxyStatus(text);
+    expect(parsed.ok).toBe(false);
+    expect(summarizeProxyStatus(text)).toEqual(parsed);
+  });
+});
+
+const HEADER = ['NAME', 'CLUSTER', 'CDS', 'LDS', 'EDS', 'RDS', 'ECDS', 'ISTIOD', 'VERSION'];
+const ISTIOD = 'istiod-1-24-2-7f6fc6cfd6-s8zfg';
+
+function table(
+  names: string[],
+  states: (i: number) => string[] = () => ['SYNCED (3m)', 'SYNCED', 'SYNCED', 'SYNCED', 'NOT SENT'],
+): string {
+  return tabwrite([HEADER, ...names.map((n, i) => [n, 'Kubernetes', ...states(i), ISTIOD, '1.24.2'])]);
+}
+
+describe('NAME read in place, the previous row’s ReplicaSet prefix reused', () => {
+  // Each NAME follows one that ends in `-<5 safe chars>`, and differs from a repeat in one way.
+  const names = [
+    'cart-6c9d8f7b5c-4kz2p.shop',
+    'cart-6c9d8f7b5c-9xq7w.shop', // a repeat
+    'cart-6c9d8f7b5c-9xq7w.shoq', // same length, other namespace
+    'cart-6c9d8f7b5c-bcdfg.shop', // back
+    'cart-6c9d8f7b5c-bcdfgh.sho', // same length, suffix one longer
+    'cart-6c9d8f7b5c-bcdfg.shop',
+    'cart-6c9d8f7b5c-bc.fg.shop', // a dot in the suffix: pod has a dot, no ReplicaSet suffix
+    'cart-6c9d8f7b5c-bcdfg.shop',
+    'cart-6c9d8f7b5c-aeiou.shop', // not the safe alphabet: its own workload
+    'cart-6c9d8f7b5c-bcdfg.shop',
+    'cart-6c9d8f7b5c-bc-fg.shop', // a dash in the suffix
+    'cart-6c9d8f7b5c-bcdfg.shop',
+    'cart-6c9d8f7b5d-bcdfg.shop', // another ReplicaSet of the same Deployment
+    'cart-6c9d8f7b5c-BCDFG.shop', // upper case: a valid pod name, not a suffix
+    'node-agent-x2x4z.kube', // DaemonSet
+    'node-agent-x2x5z.kube',
+    'web-0.shop', // StatefulSet
+    'web-1.shop',
+    'cart-6c9d8f7b5c-4kz2p.shop', // the first again (after other workloads)
+  ];
+
+  it('every proxy is split and owned as splitProxyId and workloadOf say', () => {
+    const s = parseOk(table(names));
+    expect(s.proxies.map((p) => `${p.pod}.${p.namespace}`)).toEqual(names);
+    for (const p of s.proxies) expect(p.workload, p.pod).toBe(workloadOf(p.pod));
+  });
+
+  it('the summary groups the same workloads as the records', () => {
+    const text = table(names, (i) => [
+      i % 3 === 0 ? 'STALE' : 'SYNCED',
+      'SYNCED',
+      'SYNCED',
+      'SYNCED',
+      'NOT SENT',
+    ]);
+    const other = table(names.slice(0, 4));
+    expect(summaryDiff(other, text)).toEqual(diffSnapshots(parseOk(other), parseOk(text)));
+    expect(summaryDiff(text, other)).toEqual(diffSnapshots(parseOk(text), parseOk(other)));
+  });
+
+  it.each([
+    ['an invalid namespace', 'cart-6c9d8f7b5c-9xq7w.sh_p-', 3],
+    ['no namespace', 'cart-6c9d8f7b5c-9xq7w', 3],
+    ['a namespace with a dot cut short', 'cart-6c9d8f7b5c-9xq7w.s.op', -1],
+  ])('a row right after a repeatable one with %s is judged by the general rules', (_what, name, line) => {
+    const text = table(['cart-6c9d8f7b5c-4kz2p.shop', name]);
+    const parsed = parseProxyStatus(text);
+    if (line < 0) {
+      // `s.op` is no namespace but `cart-6c9d8f7b5c-9xq7w.s` is a pod name: it is read that way
+      expect(parsed.ok && parsed.snapshot.proxies[1]).toMatchObject({
+        pod: 'cart-6c9d8f7b5c-9xq7w.s',
+        namespace: 'op',
+      });
+    } else {
+      expect(parsed).toMatchObject({ ok: false, error: { code: 'BAD_ROW', line } });
+    }
+    expect(summarizeProxyStatus(text).ok).toBe(parsed.ok);
+  });
+});
