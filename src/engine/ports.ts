@@ -11,6 +11,7 @@
  * group, SIGKILL after a short grace) and rejects. Adapters retry transient faults themselves (one
  * classification: src/cluster/kube/faults.ts) and give every request its own timeout.
  */
+import type { AnalysisSpec, WaveAnalysisResult } from '../domain/upgrade/analysis.js';
 import type { NamespaceTarget, UpgradeRecord } from '../domain/upgrade/record.js';
 
 export interface ControlPlane {
@@ -135,6 +136,36 @@ export interface ProxyStatusSource {
   capture(revisions: string[], signal?: AbortSignal): Promise<string[]>;
 }
 
+export interface WaveAnalysisRequest {
+  spec: AnalysisSpec;
+  namespaces: string[];
+  /** The wave's workloads, judged one by one when `spec.perWorkload`. */
+  workloads: WorkloadRef[];
+  /** The baseline window ends here (ISO): when the wave started. */
+  baselineEnd: string;
+}
+
+/** A check of an analysis as it happens (for live progress). */
+export interface AnalysisCheck {
+  check: number;
+  count: number;
+  verdict: 'pass' | 'fail' | 'inconclusive';
+  failedChecks: number;
+}
+
+/**
+ * Judges a wave by the mesh's traffic (Istio's standard metrics in the cluster's Prometheus): `count`
+ * checks `intervalMs` apart against the spec's thresholds and the baseline before the wave. Read-only.
+ * Prometheus being down or a query giving no data makes the result `inconclusive` (never a pass), it
+ * does not throw; only a cancelled call rejects. Real adapter: src/analysis.
+ */
+export interface WaveAnalysis {
+  analyze(
+    req: WaveAnalysisRequest,
+    opts: { signal?: AbortSignal; onCheck?: (c: AnalysisCheck) => void },
+  ): Promise<WaveAnalysisResult>;
+}
+
 /** Everything the engine needs from one cluster. */
 export interface ClusterPorts {
   inspector: MeshInspector;
@@ -145,6 +176,8 @@ export interface ClusterPorts {
   installedGateways: InstalledGateways;
   restarter: WorkloadRestarter;
   proxyStatus: ProxyStatusSource;
+  /** The cluster's traffic analysis (absent: no Prometheus configured for it). */
+  analysis?: WaveAnalysis;
 }
 
 /** The configured cluster names: configuration, not a connection (all a ROLE=bot process has). */
@@ -174,6 +207,7 @@ export type UpgradeEvent =
   | { type: 'approval_decided'; key: string; record: UpgradeRecord }
   | { type: 'wave_progress'; key: string; record: UpgradeRecord; wave: number; progress: RolloutProgress }
   | { type: 'wave_diff'; key: string; record: UpgradeRecord; wave: number; diff: unknown }
+  | { type: 'wave_analysis'; key: string; record: UpgradeRecord; wave: number; result: WaveAnalysisResult }
   | { type: 'warning'; key: string; record: UpgradeRecord; message: string }
   | { type: 'stopped'; key: string; record: UpgradeRecord }
   | { type: 'state_changed'; key: string; record: UpgradeRecord; by?: string; reason?: string };
