@@ -86,6 +86,15 @@ function watchStates(s: Scenario, id: string) {
   };
 }
 
+/** `p`, or an error saying `what` did not happen within `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, rej) => {
+    t = setTimeout(() => rej(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(t));
+}
+
 describe.skipIf(!cluster.available)('scenarios 8.1–8.3: superseded steps stop (slow istioctl)', () => {
   const { OLD, NEW, R_OLD, R_NEW } = cluster.available ? versions() : ({} as ReturnType<typeof versions>);
   const slow = cluster.available ? slowIstioctlDir(NEW) : { dir: '', log: '', pidfile: '' };
@@ -278,12 +287,17 @@ describe.skipIf(!cluster.available)('scenarios 8.1–8.3: superseded steps stop 
 
         // the cluster after the rollback; then the cut worker reconnects and its job ends
         const rolledBack = await resourceVersions(NS);
+        expect(tap.has('step superseded')).toBe(true); // its install step ended when the lease lapsed
         proxy.restore();
-        await tap.waitFor('step superseded', 60_000);
-        await Promise.race([
-          closeCut(),
-          new Promise((_, rej) => setTimeout(() => rej(new Error('the cut worker did not settle')), 120_000)),
-        ]);
+        const t1 = Date.now();
+        // reconnected: it reads the record (rolled back) through its own connection
+        await waitUntil(async () => (await cut.engine.service.get(id))?.state === 'rolled_back', 60_000, 50);
+        console.log(`[scenario 8.3] cut worker reconnected in ${Date.now() - t1} ms`);
+        await within(cut.notifier.idle(), 60_000, 'the cut worker: notifier idle');
+        console.log(`[scenario 8.3] cut worker notifier idle after ${Date.now() - t1} ms`);
+        // its worker closes once its job has ended
+        await within(closeCut(), 60_000, 'the cut worker: close (its job ending)');
+        console.log(`[scenario 8.3] cut worker closed after ${Date.now() - t1} ms`);
         expect(await resourceVersions(NS)).toEqual(rolledBack);
         await noCanary();
         expect((await record(sc, id)).state).toBe('rolled_back');
@@ -291,7 +305,7 @@ describe.skipIf(!cluster.available)('scenarios 8.1–8.3: superseded steps stop 
         expect(installRuns(slow.log).find((r) => r.pid === run.pid)?.applied).toBeUndefined();
       } finally {
         proxy.restore();
-        await closeCut().catch(() => undefined);
+        await within(closeCut(), 30_000, 'close').catch(() => undefined);
         await proxy.close();
       }
     },

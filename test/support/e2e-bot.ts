@@ -77,6 +77,8 @@ export function buildE2EBot(o: E2EBotOptions): E2EBot {
     logger,
   });
   const redis = new Redis({ ...redisAt, maxRetriesPerRequest: 3 });
+  // a Redis that goes away (scenarios 8.3, 8.5) is logged, not an unhandled error event
+  redis.on('error', (e) => logger.warn({ err: e }, 'notifier store: redis connection error'));
   const store = createRedisStore(redis, o.prefix);
   const client = new webApi.WebClient(o.slackToken, {
     slackApiUrl: o.slackApiUrl,
