@@ -146,7 +146,15 @@ describe('engine: full rollback', () => {
     const compensated = end.audit.filter(
       (a) => a.action === 'step_started' && a.detail?.startsWith('compensate'),
     );
-    expect(compensated.length).toBe(4);
+    // waves 2 and 1, gateways back, the install's tags, the canary
+    expect(compensated.length).toBe(5);
+    expect(end.audit.filter((a) => a.action === 'compensated').map((a) => a.detail)).toEqual([
+      'move_namespaces_back',
+      'move_namespaces_back',
+      'move_gateways_back',
+      'restore_tags',
+      'uninstall_canary',
+    ]);
     expect(await engine.service.request({ command: cmd(), requester: ALICE })).toMatchObject({ ok: true });
   }, 30_000);
 

@@ -109,6 +109,7 @@ describe('rollback preempts', () => {
     expect(await installs(cluster)).toEqual(['started', 'cancelled']);
     expect((await cluster.state()).controlPlanes.map((c) => c.revision)).toEqual(['1-23-1']);
     expect(end.audit.filter((a) => a.action === 'compensated').map((a) => a.detail)).toEqual([
+      'restore_tags',
       'uninstall_canary',
     ]);
   }, 30_000);
