@@ -18,7 +18,7 @@ import type { Notifier, UpgradeEvent } from '../engine/ports.js';
 import type { Logger } from '../log.js';
 import { approvalKey, approvalMessage, decidedMessage, namespacesFit } from './blocks/approval.js';
 import { diffFits, diffMessage } from './blocks/diff.js';
-import { diffFile, namespacesFile, planFile } from './blocks/files.js';
+import { diffFile, namespacesFile, planFile, type ThreadFile } from './blocks/files.js';
 import { stepNote } from './blocks/notes.js';
 import { noteKey, type Phase, type PhaseView, phaseKey, phaseMessage, phaseOf } from './blocks/phase.js';
 import { planMessage, wavesFit } from './blocks/plan.js';
@@ -84,8 +84,21 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
     const ts = res.ts!;
     await saveTs(r, 'parent', ts);
     // Too many waves for the parent: the whole plan goes into the thread as a file it points at.
-    if (!wavesFit(r)) await shareOnce(client, store, r, ts, fileKey.plan, planFile(r));
+    if (!wavesFit(r)) await share(r, ts, fileKey.plan, planFile(r));
     return { ts, created: true };
+  }
+
+  /**
+   * Shares a whole list into the thread; returns its name, or nothing when Slack refused it (no
+   * `files:write` scope, an outage): the message then points at the `/istio status` command alone.
+   */
+  async function share(r: UpgradeRecord, thread: string, key: string, f: ThreadFile) {
+    try {
+      return await shareOnce(client, store, r, thread, key, f);
+    } catch (err) {
+      logger.warn({ err, upgradeId: r.id, file: f.name }, 'could not upload a file to the thread');
+      return undefined;
+    }
   }
 
   async function updateParent(r: UpgradeRecord): Promise<void> {
@@ -162,14 +175,7 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         // An approver sees all they approve: a wave too long to list goes into the thread as a file first.
         const file =
           wave && !namespacesFit(r, wave)
-            ? await shareOnce(
-                client,
-                store,
-                r,
-                (await ensureParent(r)).ts,
-                fileKey.namespaces(wave),
-                namespacesFile(r, wave),
-              )
+            ? await share(r, (await ensureParent(r)).ts, fileKey.namespaces(wave), namespacesFile(r, wave))
             : undefined;
         const ts = await reply(r, approvalMessage(r, opts.fourEyes ?? true, file));
         await saveTs(r, approvalKey(r, r.approval?.wave), ts);
@@ -183,9 +189,10 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
       case 'wave_diff': {
         const diff = e.diff as ProxyDiff;
         await store.saveDiff(r.id, e.wave, diff);
+        // Too long for one message: the whole diff goes into the thread first, and the diff names it.
         const whole = diffFits(r, e.wave, diff) ? undefined : diffFile(r, e.wave, diff);
-        await reply(r, diffMessage(r, e.wave, diff, whole?.name));
-        if (whole) await shareOnce(client, store, r, (await ensureParent(r)).ts, fileKey.diff(e.wave), whole);
+        const file = whole && (await share(r, (await ensureParent(r)).ts, fileKey.diff(e.wave), whole));
+        await reply(r, diffMessage(r, e.wave, diff, file));
         await updateParent(r);
         break;
       }

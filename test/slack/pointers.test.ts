@@ -94,7 +94,7 @@ describe('pointers that lead somewhere', () => {
     expect(h.emu.state.calls.filter((c) => !c.ok)).toEqual([]);
   }, 60_000);
 
-  it('a diff that does not fit is posted cut, naming the file that follows it with every line', async () => {
+  it('a diff that does not fit is posted cut, naming the file just above it with every line', async () => {
     emu = await new SlackEmulator().start();
     emu.state.addUser('U0ALICE').addChannel('C0OPS', 'ops');
     const client = new webApi.WebClient(emu.state.botToken, {
@@ -122,15 +122,42 @@ describe('pointers that lead somewhere', () => {
     expect(plan.content!.trim().split('\n')).toHaveLength(1 + 61 * 5);
     const diffMsg = thread.find((m) => m.text.startsWith('Proxy-status diff after wave 1'))!;
     expect(visibleText(diffMsg)).toContain(
-      '…and 25 more: the file `up-abcd-wave-1-proxy-status-diff.txt` below has them all (and `/istio status up-abcd --details`)',
+      '…and 25 more: the file `up-abcd-wave-1-proxy-status-diff.txt` above has them all (and `/istio status up-abcd --details`)',
     );
     const diff = fileIn(thread, 'up-abcd-wave-1-proxy-status-diff.txt')!;
-    expect(thread.findIndex((m) => m.files?.includes(diff))).toBe(thread.indexOf(diffMsg) + 1);
+    expect(thread.findIndex((m) => m.files?.includes(diff))).toBe(thread.indexOf(diffMsg) - 1);
     expect(diff.content).toContain('moved (40)');
     expect(diff.content).toContain('w39-');
     // status lists every one of the 61 waves, within Block Kit's limits
     const status = statusMessage(r);
     expect(validateBlocks(status.blocks)).toEqual([]);
     for (let i = 1; i <= 61; i++) expect(visibleText(status)).toContain(`*Wave ${i}* (5 ns)`);
+  });
+});
+
+describe('without the files:write scope', () => {
+  it('the thread goes on: the cut diff points at /istio status alone, and nothing else is lost', async () => {
+    emu = await new SlackEmulator().start();
+    emu.state.addUser('U0ALICE').addChannel('C0OPS', 'ops');
+    emu.state.botScopes.delete('files:write');
+    const client = new webApi.WebClient(emu.state.botToken, {
+      slackApiUrl: emu.apiUrl,
+      retryConfig: TEST_RETRY,
+      logger: boltLogger(silentLogger()),
+    });
+    const store = createMemoryStore();
+    const notifier = createSlackNotifier({ client, store, logger: silentLogger() });
+    const r = record();
+    await notifier.notify({ type: 'wave_diff', key: 'd', record: r, wave: 1, diff: bigDiff(40) });
+    await notifier.notify({ type: 'warning', key: 'w', record: r, message: 'after the diff' });
+    const thread = emu.state.thread('C0OPS', (await store.getTs(r.id, 'parent'))!);
+    expect(thread.map((m) => m.text)).toEqual([
+      expect.stringContaining('Proxy-status diff after wave 1'),
+      expect.stringContaining('after the diff'),
+    ]);
+    expect(visibleText(thread[0]!)).toContain('…and 25 more: `/istio status up-abcd --details`');
+    expect(emu.state.calls.find((c) => c.method === 'files.getUploadURLExternal')?.error).toBe(
+      'missing_scope',
+    );
   });
 });

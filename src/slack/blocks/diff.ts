@@ -81,7 +81,7 @@ function diffParts(
   file?: string,
 ): { message: SlackMessage; cut: boolean } {
   const details = `\`/istio status ${r.id} --details\``;
-  const hint = file ? `the file \`${file}\` below has them all (and ${details})` : details;
+  const hint = file ? `the file \`${file}\` above has them all (and ${details})` : details;
   const icon = diff.notSynced.length || diff.partial.length ? ':warning:' : ':bar_chart:';
   const blocks: Block[] = [
     section(`${icon} *Proxy-status diff after wave ${wave}* of ${r.id}: ${diffSummary(diff)}`),

@@ -77,6 +77,9 @@ export class SlackState {
   readonly ephemerals: EmuEphemeral[] = [];
   readonly calls: EmuCall[] = [];
   readonly files = new Map<string, EmuFile>();
+  /** The bot token's scopes (slack/manifest.yml plus files:write); a method needing another answers
+   * `missing_scope`. */
+  readonly botScopes = new Set(['commands', 'chat:write', 'usergroups:read', 'files:write']);
   rateLimit: RateLimitMode | null = null;
   /** Every Web API call (of `methods`, default all) answers this HTTP status (a Slack outage: 5xx). */
   outage: { status: number; methods?: string[] } | null = null;

@@ -150,6 +150,16 @@ const METHODS: Record<string, (ctx: ApiContext, args: Args) => ApiResponse> = {
   'files.completeUploadExternal': ({ state }, args) => completeUploadExternal(state, args),
 };
 
+/** The scope each method needs (docs.slack.dev/reference/methods/<method>, "Required scopes"). */
+const SCOPES: Record<string, string> = {
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'usergroups.users.list': 'usergroups:read',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
+};
+
 /** Handles one Web API call; `token` comes from the Authorization header or the `token` argument. */
 export function handleApiCall(
   ctx: ApiContext,
@@ -171,6 +181,9 @@ export function handleApiCall(
   } else {
     if (token.startsWith('xapp-')) return fail('not_allowed_token_type');
     if (token !== state.botToken) return fail('invalid_auth');
+    const needed = SCOPES[method];
+    if (needed && !state.botScopes.has(needed))
+      return fail('missing_scope', { needed, provided: [...state.botScopes].join(',') });
   }
   return handler(ctx, args);
 }
