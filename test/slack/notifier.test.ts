@@ -138,3 +138,40 @@ describe('Slack notifier', () => {
     expect(JSON.stringify(m.blocks)).not.toContain('"type":"button"');
   });
 });
+
+describe('Slack notifier: a failed step', () => {
+  it('marks the step failed in its phase checklist and posts the failure with what to do next', async () => {
+    const running = record({
+      state: 'running',
+      step: 'install_control_plane',
+      approval: undefined,
+      currentWave: undefined,
+    });
+    await notifier.notify({
+      type: 'step_started',
+      key: 's1',
+      record: running,
+      step: 'install_control_plane',
+    });
+    const stopped = record({
+      state: 'stopped',
+      step: 'install_control_plane',
+      approval: undefined,
+      currentWave: undefined,
+      stopped: {
+        step: 'install_control_plane',
+        code: 'istioctl_failed',
+        cause: 'istioctl install exited 1',
+        at: '2026-11-22T02:01:00.000Z',
+      },
+    });
+    await notifier.notify({ type: 'stopped', key: 'x1', record: stopped });
+    const thread = threadTexts(stopped, (await store.getTs(stopped.id, 'parent'))!);
+    expect(thread).toHaveLength(2);
+    expect(thread[0]).toMatch(
+      /^Control plane 1-24-2 \(failed\): done: Pre-check.*; failed: Install istiod 1-24-2 beside 1-23-1 — failed, see below; pending: Check/,
+    );
+    expect(thread[1]).toContain('Stopped at Install control plane');
+    expect(thread[1]).toContain('/istio retry up-abcd');
+  });
+});
