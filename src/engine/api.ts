@@ -50,6 +50,8 @@ export interface Refusal {
   action: string;
   reason: string;
   upgradeId?: string;
+  /** The cluster the refused request was about, when known. */
+  cluster?: string;
 }
 
 export interface UpgradeService {
@@ -67,7 +69,13 @@ export interface UpgradeService {
    * Records a refusal made by the caller's policy check: in the upgrade's audit log when there is an
    * upgrade, and always in the refusal log (`refusals`), so refused requests are audited too.
    */
-  auditRefusal(id: string | undefined, actor: Actor, action: string, reason: string): Promise<void>;
+  auditRefusal(
+    id: string | undefined,
+    actor: Actor,
+    action: string,
+    reason: string,
+    cluster?: string,
+  ): Promise<void>;
   /** The latest refusals, newest first. */
   refusals(limit?: number): Promise<Refusal[]>;
   get(id: string): Promise<UpgradeRecord | null>;

@@ -36,18 +36,31 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
   const by = (actor: Actor) => ({ by: actor.user, channel: actor.channel, at: isoNow(rt) });
 
   /** The one audit path of a refusal: the refusal log, the upgrade's audit (bounded), the process log. */
-  async function writeRefusal(id: string | undefined, actor: Actor, action: string, reason: string) {
+  async function writeRefusal(
+    id: string | undefined,
+    actor: Actor,
+    action: string,
+    reason: string,
+    cluster?: string,
+  ) {
     rt.logger.warn(
-      { audit: true, upgradeId: id, user: actor.user, channel: actor.channel, action, reason },
+      { audit: true, upgradeId: id, cluster, user: actor.user, channel: actor.channel, action, reason },
       'request refused',
     );
-    await auditRefusal(id, actor, action, reason).catch((e) =>
+    await auditRefusal(id, actor, action, reason, cluster).catch((e) =>
       rt.logger.error({ err: e, upgradeId: id }, 'could not write the refusal to the audit log'),
     );
   }
 
-  async function auditRefusal(id: string | undefined, actor: Actor, action: string, reason: string) {
+  async function auditRefusal(
+    id: string | undefined,
+    actor: Actor,
+    action: string,
+    reason: string,
+    cluster?: string,
+  ) {
     const at = isoNow(rt);
+    const where = cluster ?? (id ? (await rt.store.get(id))?.cluster : undefined);
     await rt.store.appendRefusal({
       at,
       user: actor.user,
@@ -55,6 +68,7 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
       action,
       reason,
       ...(id ? { upgradeId: id } : {}),
+      ...(where ? { cluster: where } : {}),
     });
     if (!id) return;
     await rt.store.appendAudit(id, {
@@ -79,11 +93,11 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
     if (!r) return err({ code: 'upgrade_not_found', message: `There is no upgrade ${id}.` });
     const v = check(r);
     if (!v.allowed) {
-      await writeRefusal(id, actor, what, `${v.code}: ${v.reason}`);
+      await writeRefusal(id, actor, what, `${v.code}: ${v.reason}`, r.cluster);
       return err({ code: v.code, message: v.reason });
     }
     const res = await advance(rt, id, event(r));
-    if (!res.ok) await writeRefusal(id, actor, what, `${res.error.code}: ${res.error.message}`);
+    if (!res.ok) await writeRefusal(id, actor, what, `${res.error.code}: ${res.error.message}`, r.cluster);
     return res;
   }
 
@@ -113,7 +127,7 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
   async function unlock(cluster: string, actor: Actor): Promise<Result<{ holder: string | null }>> {
     const action = `unlock ${cluster}`;
     const refuse = async (code: string, message: string, hint?: string) => {
-      await writeRefusal(undefined, actor, action, `${code}: ${message}`);
+      await writeRefusal(undefined, actor, action, `${code}: ${message}`, cluster);
       return err(hint ? { code, message, hint } : { code, message });
     };
     if (!matches(policy.operators, who(actor)))
@@ -213,7 +227,14 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
         move: plan.value.move,
         strategy: plan.value.strategy,
         ...(plan.value.tags ? { tags: plan.value.tags } : {}),
-        waves: plan.value.waves.map((namespaces, j) => ({ index: j + 1, namespaces, status: 'pending' })),
+        // The cluster's traffic analysis as the policy says now: the upgrade keeps it to the end.
+        ...(policy.clusters[cluster]?.analysis ? { analysis: policy.clusters[cluster].analysis } : {}),
+        waves: plan.value.waves.map((namespaces, j) => ({
+          index: j + 1,
+          namespaces,
+          status: 'pending',
+          ...(plan.value.reasons[j] ? { reasons: plan.value.reasons[j] } : {}),
+        })),
         dryRun: command.dryRun,
         requester: requester.user,
         channel: requester.channel,

@@ -118,9 +118,9 @@ export function countRefusals(service: UpgradeService, m: Metrics): UpgradeServi
     abort: wrap('abort', service.abort.bind(service)),
     retry: wrap('retry', service.retry.bind(service)),
     unlock: wrap('unlock', service.unlock.bind(service)),
-    async auditRefusal(id, actor, action, reason) {
+    async auditRefusal(id, actor, action, reason, cluster) {
       m.refusals.inc({ action, code: 'policy' });
-      return service.auditRefusal(id, actor, action, reason);
+      return service.auditRefusal(id, actor, action, reason, cluster);
     },
     get: service.get.bind(service),
     list: service.list.bind(service),

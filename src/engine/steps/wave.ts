@@ -65,7 +65,13 @@ export const moveNamespaces: StepHandler = async (ctx) => {
     await ctx.ports.tagger.setTag(r.tags.canary, r.to.revision, ctx.signal);
   const target = targetFor(ctx);
   for (const ns of wave.namespaces) await ctx.ports.mover.point(ns, target, ctx.signal);
-  return { detail: `${wave.namespaces.join(', ')} → ${JSON.stringify(target)}` };
+  const to =
+    'revision' in target
+      ? `revision ${target.revision}`
+      : 'tag' in target
+        ? `tag ${target.tag}`
+        : 'istio-injection=enabled';
+  return { detail: `${wave.namespaces.join(', ')} → ${to}` };
 };
 
 async function restartable(ctx: StepContext, namespaces: string[], warnKey: string): Promise<WorkloadRef[]> {

@@ -78,7 +78,10 @@ export function stepNote(r: UpgradeRecord, step: string, wave: number | undefine
       return `istiod ${code(r.to.revision)} is ready`;
     case 'gateways': {
       const n = num(/^(\d+) gateway/);
-      if (n !== undefined) return `${plural(n, 'gateway')} now on ${code(r.to.revision)}`;
+      // which were moved, and which the install upgraded in place (a rollback reinstalls those)
+      const how = /\((.*)\)$/.exec(detail)?.[1];
+      if (n !== undefined)
+        return `${plural(n, 'gateway')} now on ${code(r.to.revision)}${how ? ` (${esc(how)})` : ''}`;
       break;
     }
     case 'move_namespaces':
