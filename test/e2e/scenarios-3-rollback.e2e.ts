@@ -42,6 +42,27 @@ const WAVE_STEPS = ['restart_workloads', 'wait_rollouts'];
 const SLOW_S = 20;
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
+/** The default profile's ingress gateway: who owns it (istio.io/rev) and which proxy image it runs. */
+async function ingress(): Promise<{ rev: string | undefined; image: string | undefined } | null> {
+  const d = await api()
+    .apps.readNamespacedDeployment({ name: 'istio-ingressgateway', namespace: 'istio-system' })
+    .catch(() => null);
+  if (!d) return null;
+  return {
+    rev: d.metadata?.labels?.['istio.io/rev'],
+    image: d.spec?.template.spec?.containers.find((c) => c.name === 'istio-proxy')?.image,
+  };
+}
+
+async function ingressAvailable(): Promise<number> {
+  const d = await api().apps.readNamespacedDeployment({
+    name: 'istio-ingressgateway',
+    namespace: 'istio-system',
+  });
+  const done = (d.status?.updatedReplicas ?? 0) >= (d.spec?.replicas ?? 1);
+  return done ? (d.status?.availableReplicas ?? 0) : 0;
+}
+
 /** Wave 2's Deployments that carry the wave's stamp and whose rollout is not complete (kubectl's test). */
 async function rollingOut(namespaces: string[], stamp: string | undefined): Promise<string[]> {
   const out: string[] = [];
@@ -98,10 +119,16 @@ describe.skipIf(!cluster.available)('scenario 3: rollback from an incident chann
   });
 
   it('rolls everything back to the old revision, gateways too, canary uninstalled', LONG, async () => {
+    // The default profile's ingress gateway belongs to the old install; the canary install will
+    // upgrade it in place, and uninstalling the canary would delete it (issue 10).
+    expect(await ingress()).toEqual({ rev: R_OLD, image: `docker.io/istio/proxyv2:${OLD}` });
+    const tagsBefore = await tags(OLD);
     const id = await requestUpgrade(s, `upgrade ${NEW} --waves "sc3-a;sc3-b,sc3-c"`);
     await approvalMessage(s, id, 'wave 1');
     // the gateways step moved the injected gateway to the canary before the waves
     await expectPodsOn([GW], R_NEW, NEW);
+    expect(await ingress()).toEqual({ rev: R_NEW, image: `docker.io/istio/proxyv2:${NEW}` });
+    expect((await record(s, id)).gateways?.inPlace).toEqual(['istio-system/istio-ingressgateway']);
     await approve(s, id, 'wave 1');
     await diffMessage(s, id, 1);
     await approvalMessage(s, id, 'wave 2');
@@ -119,7 +146,10 @@ describe.skipIf(!cluster.available)('scenario 3: rollback from an incident chann
     expect([await nsRev('sc3-b'), await nsRev('sc3-c')]).toEqual([R_NEW, R_NEW]);
     // wave 2's restarts are on the cluster and still rolling out
     const WAVE2 = ['sc3-b/api', 'sc3-b/web', 'sc3-c/api', 'sc3-c/web'];
-    const stamp = mid.waves[1]!.restartedAt;
+    // the wave's stamp (`<id>/wave-2`, stored as the restart step begins)
+    const stamp = (await waitForState(s, id, (r) => !!r.waves[1]?.restartedAt, 30_000, 20)).waves[1]!
+      .restartedAt;
+    expect(stamp).toBe(`${id}/wave-2`);
     await waitFor(
       'wave 2 rolling out',
       async () => (await rollingOut(['sc3-b', 'sc3-c'], stamp)).length > 0,
@@ -152,7 +182,12 @@ describe.skipIf(!cluster.available)('scenario 3: rollback from an incident chann
     await expectPodsOn([GW], R_OLD, OLD);
     await expectUninstalled(R_NEW);
     expect(await istiods()).toEqual([`istiod-${R_OLD}`]);
-    console.log(`[scenario 3] tags after the rollback: ${JSON.stringify(await tags(OLD))}`);
+    // the ingress gateway is still there, reinstalled at the old revision and serving (available)
+    expect(await ingress()).toEqual({ rev: R_OLD, image: `docker.io/istio/proxyv2:${OLD}` });
+    await waitFor('the ingress gateway available', async () => (await ingressAvailable()) > 0, 120_000);
+    expect(end.audit.some((a) => a.action === 'compensated' && a.detail === 'restore_gateways')).toBe(true);
+    // tags as they were before the upgrade: none left pointing at the uninstalled canary
+    expect(await tags(OLD)).toEqual(tagsBefore);
 
     // Slack: the rollback posted in the incident channel and in the thread, parent shows it
     const incident = s.emu.state.messages.filter((m) => m.channel === CH.incident);
