@@ -31,6 +31,7 @@ import { StepQueue } from './queue.js';
 import type { Runtime } from './runtime.js';
 import { createService } from './service.js';
 import { UpgradeStore } from './store.js';
+import { throttled } from './throttle.js';
 import { startWorker, type WorkerOptions } from './worker.js';
 
 export interface EngineCommonOptions {
@@ -85,7 +86,7 @@ export interface Engine {
 export function createEngine(opts: EngineOptions): Engine {
   const prefix = opts.prefix ?? 'iub';
   const clock = opts.clock ?? systemClock;
-  const onError = (e: Error) => opts.logger.warn({ err: e }, 'redis connection error');
+  const onError = throttled((f, m) => opts.logger.warn(f, m), 'redis connection error');
   const store = new UpgradeStore({
     redis: opts.redis,
     prefix,
