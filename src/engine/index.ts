@@ -157,6 +157,9 @@ export function createEngine(opts: EngineOptions): Engine {
   };
 }
 
+/** Longest clean shutdown (Kubernetes' default termination grace is 30 s). */
+const SHUTDOWN_LIMIT_MS = 25_000;
+
 /** Closes `close` once on SIGTERM/SIGINT (for the composition root or a worker-only process). */
 export function closeOnSignals(close: () => Promise<void>, logger: Logger): void {
   let closing = false;
@@ -165,6 +168,12 @@ export function closeOnSignals(close: () => Promise<void>, logger: Logger): void
       if (closing) return;
       closing = true;
       logger.info({ signal: sig }, 'shutting down: finishing running steps');
+      // A Redis that cannot be reached (or refuses the password) can hold a clean close forever:
+      // steps are idempotent and checkpointed, so leaving after a bound is safe.
+      setTimeout(() => {
+        logger.error({ afterMs: SHUTDOWN_LIMIT_MS }, 'shutdown did not finish in time; exiting');
+        process.exit(1);
+      }, SHUTDOWN_LIMIT_MS).unref();
       close().then(
         () => process.exit(0),
         (e) => {
