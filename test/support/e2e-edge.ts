@@ -152,24 +152,32 @@ export class RedisServer {
     args.push('--protected-mode', 'no', '--logfile', join(this.dir, 'redis.log'));
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
-    const probe = new Redis({
-      host: this.host,
-      port: this.port,
-      lazyConnect: true,
-      retryStrategy: () => null,
-    });
-    try {
-      await waitUntil(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode})`);
-          return (await probe.ping().catch(() => null)) === 'PONG';
-        },
-        20_000,
-        50,
-      );
-    } finally {
-      probe.disconnect();
-    }
+    const ping = async () => {
+      const probe = new Redis({
+        host: this.host,
+        port: this.port,
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+      });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        return false;
+      } finally {
+        probe.disconnect();
+      }
+    };
+    await waitUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode})`);
+        return ping();
+      },
+      20_000,
+      50,
+    );
   }
 
   /** SIGKILL, as a crash or an evicted pod: no shutdown save; resolves once the process is gone. */
