@@ -72,11 +72,13 @@ export function directReads(clusters: ClusterRegistry): ClusterReads {
       try {
         const ports = portsOf(cluster);
         if (!ports) return unknownCluster(cluster, clusters.names());
-        const [controlPlanes, tags, namespaces] = await Promise.all([
+        const [controlPlanes, tags, listed, gateways] = await Promise.all([
           ports.inspector.controlPlanes(),
           ports.inspector.tags(),
           ports.inspector.namespaces(),
+          ports.inspector.gatewayNamespaces?.() ?? ([] as string[]),
         ]);
+        const namespaces = listed.map((n) => (gateways.includes(n.name) ? { ...n, gateway: true } : n));
         return ok({ controlPlanes, tags, namespaces });
       } catch (e) {
         return err({

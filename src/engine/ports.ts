@@ -31,6 +31,10 @@ export interface NamespaceInfo {
   injection: string | null;
   /** value of `istio.io/rev` (a revision or a tag), null when absent. */
   rev: string | null;
+  /** marked `istio-upgrade-bot.io/canary: "true"` (label or annotation): planned first (additive). */
+  canary?: boolean;
+  /** holds a gateway: planned in waves of its own (set by the mesh read; additive). */
+  gateway?: boolean;
 }
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -61,6 +65,8 @@ export interface MeshInspector {
   controlPlanes(signal?: AbortSignal): Promise<ControlPlane[]>;
   tags(signal?: AbortSignal): Promise<RevisionTag[]>;
   namespaces(signal?: AbortSignal): Promise<NamespaceInfo[]>;
+  /** Namespaces that hold gateway Deployments, for planning (optional: absent, none are known). */
+  gatewayNamespaces?(signal?: AbortSignal): Promise<string[]>;
   workloads(namespaces: string[], signal?: AbortSignal): Promise<Workload[]>;
   /** Running pods only (Succeeded/Failed ignored). */
   sidecars(namespaces: string[], signal?: AbortSignal): Promise<PodSidecar[]>;

@@ -15,6 +15,8 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
       controlPlanes: async () => (await self.state()).controlPlanes,
       tags: async () => (await self.state()).tags,
       namespaces: async () => (await self.state()).namespaces,
+      gatewayNamespaces: async () =>
+        [...new Set((await self.state()).gateways.map((g) => g.namespace))].sort(),
       async workloads(namespaces: string[], signal?: AbortSignal): Promise<Workload[]> {
         await self.maybeFail('inspector.workloads', signal);
         return (await self.state()).workloads

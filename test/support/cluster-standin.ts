@@ -42,7 +42,7 @@ export interface StandinWorkload {
 export interface StandinState {
   controlPlanes: { revision: string; version: string; ready: boolean }[];
   tags: { tag: string; revision: string }[];
-  namespaces: { name: string; injection: string | null; rev: string | null }[];
+  namespaces: { name: string; injection: string | null; rev: string | null; canary?: boolean }[];
   workloads: StandinWorkload[];
   gateways: { namespace: string; name: string; revision: string }[];
   /** Gateways an istioctl install owns (default profile): the next revision's install takes them over

@@ -1,5 +1,6 @@
 /** MeshInspector over the Kubernetes API: control planes, tags, namespaces, workloads, sidecars. */
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { CANARY_MARKER } from '../../domain/upgrade/plan.js';
 import type {
   ControlPlane,
   MeshInspector,
@@ -12,6 +13,7 @@ import type {
 import { CodedError, ErrorCode } from '../../errors.js';
 import { versionFromImage } from '../istioctl/version.js';
 import type { KubeClient, RequestOptions } from './client.js';
+import { isInjectedGateway } from './gateways.js';
 import { deploymentStatus } from './rollout-status.js';
 import { checkRevision, isLivePod, podSidecar } from './sidecar.js';
 import { limiter } from './watch.js';
@@ -97,11 +99,35 @@ export class KubeMeshInspector implements MeshInspector {
     const l = await this.client.request('list Namespaces', (o) => this.client.core.listNamespace({}, o), {
       signal,
     });
-    return l.items.map((n) => ({
-      name: n.metadata?.name ?? '',
-      injection: n.metadata?.labels?.['istio-injection'] ?? null,
-      rev: n.metadata?.labels?.['istio.io/rev'] ?? null,
-    }));
+    return l.items.map((n) => {
+      const marked = (m: Record<string, string> | undefined) =>
+        m?.[CANARY_MARKER]?.trim().toLowerCase() === 'true';
+      const canary = marked(n.metadata?.labels) || marked(n.metadata?.annotations);
+      return {
+        name: n.metadata?.name ?? '',
+        injection: n.metadata?.labels?.['istio-injection'] ?? null,
+        rev: n.metadata?.labels?.['istio.io/rev'] ?? null,
+        ...(canary ? { canary } : {}),
+      };
+    });
+  }
+
+  /** Namespaces with an injected gateway Deployment (`inject.istio.io/templates: gateway`), paged. */
+  async gatewayNamespaces(signal?: AbortSignal): Promise<string[]> {
+    const out = new Set<string>();
+    let cont: string | undefined;
+    do {
+      const page = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
+      const got = await this.client.request(
+        'list Deployments',
+        (o) => this.client.apps.listDeploymentForAllNamespaces(page, o),
+        { signal },
+      );
+      for (const d of got.items) if (isInjectedGateway(d)) out.add(d.metadata?.namespace ?? '');
+      cont = got.metadata?._continue || undefined;
+    } while (cont);
+    out.delete('');
+    return [...out].sort();
   }
 
   async workloads(namespaces: string[], signal?: AbortSignal): Promise<Workload[]> {

@@ -4,8 +4,11 @@
  * write it right.
  *
  * Waves when `--waves` is absent: every injected namespace that does not already point at the target
- * is migrated; wave 1 is the first namespace alone (a canary of the data plane), the rest follow in
- * alphabetical order in waves of at most `maxWaveSize` (default 5) namespaces.
+ * is migrated, the way a person (and the Sail Operator's workload-migration design) would: first the
+ * namespaces marked as canaries (`istio-upgrade-bot.io/canary: "true"`, a label or an annotation),
+ * then the namespaces that hold gateways, apart from the applications, then growing batches of the
+ * rest (1 namespace, 10 %, 30 %, then the rest), every wave at most `maxWaveSize` (default 5)
+ * namespaces, in alphabetical order within each group. Each wave says why each namespace is in it.
  */
 import type { UpgradeCommand } from '../command/types.js';
 import { err, ok, type Result } from '../result.js';
@@ -23,8 +26,19 @@ import type { Strategy } from './record.js';
 export interface MeshView {
   controlPlanes: { revision: string; version: string; ready: boolean }[];
   tags: { tag: string; revision: string }[];
-  namespaces: { name: string; injection: string | null; rev: string | null }[];
+  namespaces: {
+    name: string;
+    injection: string | null;
+    rev: string | null;
+    /** marked `istio-upgrade-bot.io/canary: "true"` (label or annotation): migrated first. */
+    canary?: boolean;
+    /** holds a gateway: migrated in waves of its own. */
+    gateway?: boolean;
+  }[];
 }
+
+/** The namespace label or annotation (value `"true"`) that puts a namespace in the first waves. */
+export const CANARY_MARKER = 'istio-upgrade-bot.io/canary';
 
 export interface PlanOptions {
   stableTag?: string;
@@ -44,6 +58,8 @@ export interface UpgradePlan {
   strategy: Strategy;
   tags?: { stable: string; canary: string };
   waves: string[][];
+  /** Per wave (same order as waves): why each of its namespaces is in it, by namespace. */
+  reasons: Record<string, string>[];
 }
 
 const SYSTEM_NAMESPACES = new Set(['istio-system', 'kube-system', 'kube-public', 'kube-node-lease']);
@@ -122,19 +138,89 @@ function checkWaves(waves: string[][], mesh: MeshView, cluster: string): Result<
   return ok(waves);
 }
 
-function autoWaves(mesh: MeshView, toRevision: string, maxWaveSize: number): string[][] {
-  const names = mesh.namespaces
+/** Splits names into `parts` waves of near-equal size, the larger ones first. */
+function evenly(names: string[], parts: number): string[][] {
+  const out: string[][] = [];
+  for (let i = 0, at = 0; i < parts; i++) {
+    const n = Math.ceil((names.length - at) / (parts - i));
+    out.push(names.slice(at, at + n));
+    at += n;
+  }
+  return out;
+}
+
+/** Waves of at most size, as even as they can be. */
+function capped(names: string[], size: number): string[][] {
+  return names.length === 0 ? [] : evenly(names, Math.ceil(names.length / size));
+}
+
+interface Planned {
+  waves: string[][];
+  reasons: Record<string, string>[];
+}
+
+function push(out: Planned, waves: string[][], why: (wave: string[], i: number) => string): void {
+  for (const [i, wave] of waves.entries()) {
+    const reason = why(wave, i);
+    out.waves.push(wave);
+    out.reasons.push(Object.fromEntries(wave.map((n) => [n, reason])));
+  }
+}
+
+/**
+ * Growing batches of the namespaces nothing else places: 1, 10 %, 30 %, the rest, each capped; a
+ * batch no larger than the one before it is left out (3 namespaces: 1, then 2).
+ */
+function batches(names: string[], size: number): { wave: string[]; why: string }[] {
+  const total = names.length;
+  const out: { wave: string[]; why: string }[] = [];
+  let at = 0;
+  const steps: [number, string][] = [
+    [1, 'first alone: a canary of the data plane'],
+    [Math.ceil(total * 0.1), `growing batches: the next 10 % of ${total} namespaces`],
+    [Math.ceil(total * 0.3), `growing batches: the next 30 % of ${total} namespaces`],
+  ];
+  let prev = 0;
+  for (const [n, why] of steps) {
+    if (at >= total) return out;
+    if (n <= prev) continue; // a batch that would not grow joins the next one
+    prev = n;
+    for (const wave of capped(names.slice(at, at + n), size)) out.push({ wave, why });
+    at += Math.min(n, total - at);
+  }
+  for (const wave of capped(names.slice(at), size)) {
+    out.push({ wave, why: `growing batches: the rest, at most ${size} a wave` });
+  }
+  return out;
+}
+
+function autoWaves(mesh: MeshView, toRevision: string, maxWaveSize: number): Planned {
+  const todo = mesh.namespaces
     .filter((n) => !SYSTEM_NAMESPACES.has(n.name))
     .filter((n) => {
       const r = namespaceRevision(n, mesh);
       return r !== null && r !== toRevision;
     })
-    .map((n) => n.name)
-    .sort();
-  if (names.length === 0) return [];
-  const waves: string[][] = [[names[0]!]];
-  for (let i = 1; i < names.length; i += maxWaveSize) waves.push(names.slice(i, i + maxWaveSize));
-  return waves;
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const gateways = todo.filter((n) => n.gateway).map((n) => n.name);
+  const canaries = todo.filter((n) => n.canary && !n.gateway).map((n) => n.name);
+  const rest = todo.filter((n) => !n.canary && !n.gateway).map((n) => n.name);
+  const out: Planned = { waves: [], reasons: [] };
+  push(out, capped(canaries, maxWaveSize), () => `marked as a canary (${CANARY_MARKER}): goes first`);
+  push(
+    out,
+    capped(gateways, maxWaveSize),
+    () => 'holds a gateway: in a wave of its own, apart from the applications',
+  );
+  for (const { wave, why } of batches(rest, maxWaveSize)) push(out, [wave], () => why);
+  return out;
+}
+
+function given(waves: string[][]): Planned {
+  return {
+    waves,
+    reasons: waves.map((w) => Object.fromEntries(w.map((n) => [n, 'named in --waves']))),
+  };
 }
 
 export function planUpgrade(
@@ -178,16 +264,18 @@ export function planUpgrade(
       });
     tags = { stable, canary };
   }
-  const waves = cmd.waves
-    ? checkWaves(cmd.waves, mesh, cluster)
-    : ok(autoWaves(mesh, toRevision, Math.max(1, opts.maxWaveSize ?? 5)));
-  if (!waves.ok) return waves;
+  const checked = cmd.waves ? checkWaves(cmd.waves, mesh, cluster) : null;
+  if (checked && !checked.ok) return checked;
+  const planned = checked
+    ? given(checked.value)
+    : autoWaves(mesh, toRevision, Math.max(1, Math.floor(opts.maxWaveSize ?? 5)));
   return ok({
     from: { version: formatVersion(fromVersion.value), revision: from.value.revision },
     to: { version: formatVersion(target.value), revision: toRevision },
     move,
     strategy: cmd.strategy,
     ...(tags ? { tags } : {}),
-    waves: waves.value,
+    waves: planned.waves,
+    reasons: planned.reasons,
   });
 }

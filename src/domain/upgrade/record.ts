@@ -82,6 +82,8 @@ export interface Wave {
   analysis?: WaveAnalysisResult;
   startedAt?: string;
   finishedAt?: string;
+  /** Why each namespace is in this wave, by namespace (planned waves; additive). */
+  reasons?: Record<string, string>;
 }
 
 export interface Approval {

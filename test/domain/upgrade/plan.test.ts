@@ -29,7 +29,7 @@ const cmd = (over: Partial<UpgradeCommand> = {}): UpgradeCommand => ({
 });
 
 describe('planUpgrade', () => {
-  it('plans one canary namespace, then waves of at most 5, alphabetically', () => {
+  it('plans one namespace alone, then growing batches (30 %, the rest) of at most 5, alphabetically', () => {
     const p = planUpgrade(cmd(), mesh(), 'prod');
     expect(p).toMatchObject({
       ok: true,
@@ -37,7 +37,7 @@ describe('planUpgrade', () => {
         from: { version: '1.23.1', revision: '1-23-1' },
         to: { version: '1.24.2', revision: '1-24-2' },
         move: 'upgrade',
-        waves: [['a'], ['b', 'c', 'd', 'e', 'f'], ['g', 'h', 'i', 'j']],
+        waves: [['a'], ['b', 'c', 'd'], ['e', 'f', 'g'], ['h', 'i', 'j']],
       },
     });
   });
@@ -141,5 +141,113 @@ describe('planUpgrade: maxMinorJump (operator override of the canary skew, defau
       if (expected === 'skew_too_large')
         expect(p.ok || p.error.message).toMatch(new RegExp(`at most ${maxMinorJump ?? 2}\\b`));
     }
+  });
+});
+
+describe('planUpgrade: waves planned like a person would', () => {
+  const names = (n: number, prefix = 'ns') =>
+    Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
+  const meshOf = (
+    apps: string[],
+    extra: { name: string; canary?: boolean; gateway?: boolean; rev?: string }[] = [],
+  ): MeshView =>
+    mesh({
+      namespaces: [
+        { name: 'istio-system', injection: null, rev: null, gateway: true },
+        ...apps.map((name) => ({ name, injection: null, rev: '1-23-1' })),
+        ...extra.map(({ rev, ...n }) => ({ injection: null, rev: rev ?? '1-23-1', ...n })),
+      ],
+    });
+  const sizes = (m: MeshView, maxWaveSize?: number) => {
+    const p = planUpgrade(cmd(), m, 'prod', maxWaveSize === undefined ? {} : { maxWaveSize });
+    if (!p.ok) return expect.fail(p.error.message);
+    return p.value.waves.map((w) => w.length);
+  };
+
+  it.each([
+    // namespaces to move, wave size, wave sizes: 1, 10 %, 30 %, the rest, each capped and even;
+    // a batch that would not grow is left out
+    [0, 5, []],
+    [1, 5, [1]],
+    [2, 5, [1, 1]],
+    [3, 5, [1, 2]],
+    [10, 5, [1, 3, 3, 3]],
+    [10, 50, [1, 3, 6]],
+    [20, 5, [1, 2, 3, 3, 4, 4, 3]],
+    [100, 50, [1, 10, 30, 30, 29]],
+    [300, 50, [1, 30, 45, 45, 45, 45, 45, 44]],
+    [300, 1000, [1, 30, 90, 179]],
+    [7, 1, [1, 1, 1, 1, 1, 1, 1]],
+    [25, 50, [1, 3, 8, 13]],
+  ])('%i namespaces, waves of at most %i: %j', (n, size, want) => {
+    const got = sizes(meshOf(names(n)), size);
+    expect(got).toEqual(want);
+    expect(got.reduce((a, b) => a + b, 0)).toBe(n);
+    for (const s of got) expect(s).toBeLessThanOrEqual(size);
+  });
+
+  it('canaries first (capped), then gateway namespaces in waves of their own, then growing batches; each namespace once', () => {
+    const m = meshOf(names(10), [
+      { name: 'zz-canary', canary: true },
+      { name: 'aa-canary', canary: true },
+      { name: 'mm-canary', canary: true },
+      { name: 'istio-ingress', gateway: true },
+      { name: 'edge', gateway: true, canary: true },
+      { name: 'done', rev: '1-24-2', canary: true },
+    ]);
+    const p = planUpgrade(cmd(), m, 'prod', { maxWaveSize: 2 });
+    if (!p.ok) return expect.fail(p.error.message);
+    expect(p.value.waves).toEqual([
+      ['aa-canary', 'mm-canary'],
+      ['zz-canary'],
+      ['edge', 'istio-ingress'],
+      ['ns-000'],
+      ['ns-001', 'ns-002'],
+      ['ns-003'],
+      ['ns-004', 'ns-005'],
+      ['ns-006', 'ns-007'],
+      ['ns-008', 'ns-009'],
+    ]);
+    expect(p.value.reasons).toHaveLength(p.value.waves.length);
+    expect(p.value.reasons[0]).toEqual({
+      'aa-canary': 'marked as a canary (istio-upgrade-bot.io/canary): goes first',
+      'mm-canary': 'marked as a canary (istio-upgrade-bot.io/canary): goes first',
+    });
+    expect(p.value.reasons[2]?.edge).toMatch(/holds a gateway: in a wave of its own/);
+    expect(p.value.reasons[3]).toEqual({ 'ns-000': 'first alone: a canary of the data plane' });
+    expect(p.value.reasons[4]?.['ns-001']).toBe('growing batches: the next 30 % of 10 namespaces');
+    expect(p.value.reasons[5]?.['ns-003']).toBe('growing batches: the next 30 % of 10 namespaces');
+    expect(p.value.reasons[8]?.['ns-009']).toBe('growing batches: the rest, at most 2 a wave');
+    for (const [i, w] of p.value.waves.entries()) expect(Object.keys(p.value.reasons[i]!).sort()).toEqual(w);
+    const all = p.value.waves.flat();
+    expect(new Set(all).size).toBe(all.length);
+    expect(all).not.toContain('done');
+    expect(all).not.toContain('istio-system');
+  });
+
+  it('the 10 % batch, when it grows, says so', () => {
+    const p = planUpgrade(cmd(), meshOf(names(40)), 'prod', { maxWaveSize: 50 });
+    if (!p.ok) return expect.fail(p.error.message);
+    expect(p.value.waves.map((w) => w.length)).toEqual([1, 4, 12, 23]);
+    expect(Object.values(p.value.reasons[1]!)).toEqual(
+      Array(4).fill('growing batches: the next 10 % of 40 namespaces'),
+    );
+  });
+
+  it('--waves still wins over the markers, and says so', () => {
+    const m = meshOf(['a', 'b'], [{ name: 'c', canary: true }]);
+    const p = planUpgrade(cmd({ waves: [['b'], ['c', 'a']] }), m, 'prod');
+    expect(p).toMatchObject({
+      ok: true,
+      value: {
+        waves: [['b'], ['c', 'a']],
+        reasons: [{ b: 'named in --waves' }, { c: 'named in --waves', a: 'named in --waves' }],
+      },
+    });
+  });
+
+  it('a fractional or zero wave size is read as a whole number of at least 1', () => {
+    expect(sizes(meshOf(names(3)), 0)).toEqual([1, 1, 1]);
+    expect(sizes(meshOf(names(10)), 2.7)).toEqual([1, 2, 1, 2, 2, 2]);
   });
 });
