@@ -242,4 +242,47 @@ describe.skipIf(!gate.run)('faults and cancellation (real kube-apiserver behind 
     expect(await liveInGroup(pgid)).toEqual([]);
     expect((await admin.inspector.controlPlanes()).map((c) => c.revision)).not.toContain(rev);
   });
+
+  it(
+    'an install cancelled half-way stops within 5 s; uninstall then removes what it left',
+    LONG,
+    async () => {
+      const slow = join(dir, 'half');
+      mkdirSync(slow, { recursive: true });
+      symlinkSync(join(REPO_ROOT, 'test', 'support', 'istioctl-slow.sh'), join(slow, `istioctl-${OLD}`));
+      const pidfile = join(dir, 'half.pid');
+      const locator = new IstioctlLocator({ dir: slow });
+      const istioctl = new Istioctl({
+        locator,
+        target: { kubeconfig: kubeconfigPath() },
+        timeoutMs: 600_000,
+        env: {
+          ISTIOCTL_REAL: istioctlWrapperPath(OLD),
+          ISTIOCTL_SLOW_SECONDS: '0',
+          ISTIOCTL_SLOW_PIDFILE: pidfile,
+        },
+      });
+      const cp = new IstioControlPlane(istioctl, locator, admin.kube, admin.inspector);
+      const rev = `h-${S}`;
+      const saExists = () =>
+        admin.kube.core
+          .readNamespacedServiceAccount({ name: `istiod-${rev}`, namespace: 'istio-system' })
+          .then(
+            () => true,
+            () => false,
+          );
+      const ac = new AbortController();
+      const p = cp.install(OLD, rev, ac.signal);
+      // cancel once the real istioctl has started changing the cluster
+      await waitFor('the install under way', saExists, 120_000, 100);
+      const pgid = Number(readFileSync(pidfile, 'utf8').trim());
+      const t0 = Date.now();
+      ac.abort(new Error('rolled back'));
+      await expect(p).rejects.toMatchObject({ code: 'istioctl_failed', details: { cancelled: true } });
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(await liveInGroup(pgid)).toEqual([]);
+      await cp.uninstall(OLD, rev);
+      expect((await admin.inspector.controlPlanes()).map((c) => c.revision)).not.toContain(rev);
+    },
+  );
 });
