@@ -7,7 +7,7 @@
  *   client's code (`slack_webapi_request_error` for network failures);
  * - `countKubeErrors`: wraps each cluster's `KubeClient.call` (every API request of the adapters goes
  *   through it) and counts a failure as `http_<status>` or `network`. 404s are not counted: the
- *   adapters ask for objects that may be absent (`callOrNull`) and treat that as an answer.
+ *   adapters ask for objects that may be absent (`requestOrNull`) and treat that as an answer. Every attempt goes through `call`, so a retried request counts each failed attempt.
  */
 import { webApi } from '@slack/bolt';
 import type { Counter } from 'prom-client';
