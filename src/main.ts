@@ -5,6 +5,7 @@
  * the cluster names from CLUSTERS and asks the workers over Redis for the mesh and proxy status.
  */
 import { Redis } from 'ioredis';
+import { analysisFor, withAnalysis } from './analysis/index.js';
 import { type Config, formatConfigErrors, loadConfig } from './config/index.js';
 import type { UpgradeRecord } from './domain/upgrade/record.js';
 import {
@@ -33,7 +34,7 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
   const redis = new Redis({ ...redisOptions, maxRetriesPerRequest: 3, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err }, 'Redis connection error'));
   // ROLE=bot: names only (configuration, not a connection); workers read the clusters for it.
-  const adapters =
+  const registry =
     config.ROLE === 'bot'
       ? undefined
       : (await import('./cluster/registry.js')).createClusterRegistry({
@@ -49,6 +50,22 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
           proxyStatusSource: config.PROXY_STATUS_SOURCE,
           logger,
         });
+  // Each cluster's traffic analysis over its Prometheus (issue 13), when one is configured.
+  const adapters =
+    registry &&
+    withAnalysis(registry, (name) =>
+      analysisFor(
+        {
+          url: config.PROMETHEUS_URL,
+          urls: config.PROMETHEUS_URLS,
+          bearerTokenFile: config.PROMETHEUS_BEARER_TOKEN_FILE,
+          basicAuthFile: config.PROMETHEUS_BASIC_AUTH_FILE,
+          caFile: config.PROMETHEUS_CA_FILE,
+          timeoutMs: config.PROMETHEUS_TIMEOUT,
+        },
+        name,
+      ),
+    );
   const access: DirectClusterAccess | ClusterAccessViaWorkers = adapters
     ? { clusterAccess: 'direct', clusters: adapters }
     : {

@@ -36,6 +36,15 @@ function loadPolicy(env: Env, readFile: (p: string) => string): Result<Policy, s
   if (!parsed.success) return err(issuesOf(env.POLICY_JSON ? 'POLICY_JSON' : 'POLICY_FILE', parsed.error));
   const unknown = Object.keys(parsed.data.clusters).filter((c) => !env.CLUSTERS.some((k) => k.name === c));
   if (unknown.length) return err([`POLICY: clusters ${unknown.join(', ')} are not in CLUSTERS`]);
+  const blind = Object.entries(parsed.data.clusters)
+    .filter(([name, c]) => c.analysis && !env.PROMETHEUS_URL && !env.PROMETHEUS_URLS[name])
+    .map(([name]) => name);
+  const stray = Object.keys(env.PROMETHEUS_URLS).filter((c) => !env.CLUSTERS.some((k) => k.name === c));
+  if (stray.length) return err([`PROMETHEUS_URLS: clusters ${stray.join(', ')} are not in CLUSTERS`]);
+  if (blind.length)
+    return err([
+      `PROMETHEUS_URL: the policy asks for a traffic analysis on ${blind.join(', ')}: set PROMETHEUS_URL, or PROMETHEUS_URLS=${blind[0]}=<url>`,
+    ]);
   return ok(parsed.data);
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defaultIncidentResponders } from '../domain/policy.js';
+import { DEFAULT_ANALYSIS } from '../domain/upgrade/analysis.js';
 import { validateLabel } from '../domain/version.js';
 import { parseDuration } from './duration.js';
 
@@ -23,12 +24,70 @@ const principal = z
 const channel = z.string().regex(/^(\*|[CGD][A-Z0-9]+)$/, 'a Slack channel id (C…/G…) or "*"');
 const clusterName = z.string().refine((v) => validateLabel('cluster', v) === null, 'a DNS-1123 label');
 
+/** A duration written as in the environment (`30s`, `1m`), to milliseconds. */
+const policyDuration = z.string().transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === null || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 30s, 1m or 10m` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const metricSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -'),
+    query: z.string().min(1).max(4000),
+    unit: z.enum(['%', 'ms']),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    maxVsBaseline: z
+      .object({ factor: z.number().positive(), plus: z.number().min(0) })
+      .strict()
+      .optional(),
+    minVsBaseline: z
+      .object({ factor: z.number().positive(), minus: z.number().min(0) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine(
+    (m) => [m.min, m.max, m.maxVsBaseline, m.minVsBaseline].some((x) => x !== undefined),
+    'give the metric a threshold: min, max, maxVsBaseline or minVsBaseline',
+  );
+
+/** The traffic analysis of a cluster's waves (issue 13). Every field has Flagger's default. */
+const analysisSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+      .default('default'),
+    interval: policyDuration.optional(),
+    count: z.number().int().min(1).max(100).default(DEFAULT_ANALYSIS.count),
+    failureLimit: z.number().int().min(0).max(100).default(DEFAULT_ANALYSIS.failureLimit),
+    baseline: policyDuration.optional(),
+    perWorkload: z.boolean().default(DEFAULT_ANALYSIS.perWorkload),
+    onFailure: z.enum(['pause', 'rollback']).default(DEFAULT_ANALYSIS.onFailure),
+    metrics: z.array(metricSchema).min(1).max(10).optional(),
+  })
+  .strict()
+  .transform(({ interval, baseline, metrics, ...a }) => ({
+    ...a,
+    intervalMs: interval ?? DEFAULT_ANALYSIS.intervalMs,
+    baselineMs: baseline ?? DEFAULT_ANALYSIS.baselineMs,
+    metrics: metrics ?? DEFAULT_ANALYSIS.metrics,
+  }));
+
 export const policySchema = z
   .object({
     requesters: z.array(principal).min(1),
     approvers: z.array(principal).min(1),
     operators: z.array(principal).default([]),
-    clusters: z.record(clusterName, z.object({ channels: z.array(channel).min(1) })),
+    clusters: z.record(
+      clusterName,
+      z.object({ channels: z.array(channel).min(1), analysis: analysisSchema.optional() }),
+    ),
     incidentChannels: z.array(channel).default([]),
     /** Absent: operators and approvers. `"*"` (anyone in the incident channel) only when written. */
     incidentResponders: z.array(principal).optional(),
@@ -110,6 +169,35 @@ export const envSchema = z.object({
   KUBE_REQUEST_TIMEOUT: duration('KUBE_REQUEST_TIMEOUT', '30s'),
   /** Time within which a Kubernetes request's transient faults (429, 5xx, resets, timeouts) are retried. */
   KUBE_RETRY_BUDGET: duration('KUBE_RETRY_BUDGET', '60s'),
+  /** The Prometheus with the mesh's Istio metrics, for the waves' traffic analysis (issue 13). */
+  PROMETHEUS_URL: optionalUrl,
+  /** Per-cluster override: `prod-eu1=https://prom-eu1:9090,prod-us1=…`. */
+  PROMETHEUS_URLS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const out: Record<string, string> = {};
+      for (const part of v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const i = part.indexOf('=');
+        const name = part.slice(0, i);
+        const url = part.slice(i + 1);
+        if (i <= 0 || validateLabel('cluster', name) !== null || !z.string().url().safeParse(url).success) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" must be CLUSTER=URL` });
+          return z.NEVER;
+        }
+        out[name] = url;
+      }
+      return out;
+    }),
+  /** Files (Secret mounts), re-read on every query: a bearer token, or `user:password`; a CA bundle. */
+  PROMETHEUS_BEARER_TOKEN_FILE: z.string().optional(),
+  PROMETHEUS_BASIC_AUTH_FILE: z.string().optional(),
+  PROMETHEUS_CA_FILE: z.string().optional(),
+  /** Longest one Prometheus query may take (each attempt). */
+  PROMETHEUS_TIMEOUT: duration('PROMETHEUS_TIMEOUT', '10s'),
 });
 
 /** Checks across variables, on the raw environment, so they are reported together with every other problem. */
@@ -130,5 +218,9 @@ export function crossChecks(env: NodeJS.ProcessEnv): string[] {
   if (env.DEFAULT_CLUSTER && !names.includes(env.DEFAULT_CLUSTER)) {
     problems.push(`DEFAULT_CLUSTER: "${env.DEFAULT_CLUSTER}" is not one of CLUSTERS (${names.join(', ')})`);
   }
+  if (env.PROMETHEUS_BEARER_TOKEN_FILE && env.PROMETHEUS_BASIC_AUTH_FILE)
+    problems.push(
+      'PROMETHEUS_BASIC_AUTH_FILE: set either a bearer token file or a basic-auth file, not both',
+    );
   return problems;
 }

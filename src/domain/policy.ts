@@ -3,6 +3,7 @@
  * Pure: the Slack layer resolves user-group membership first and passes it in.
  * Every "no" carries a reason a person can act on.
  */
+import type { AnalysisSpec } from './upgrade/analysis.js';
 import type { UpgradeRecord } from './upgrade/record.js';
 
 /** `U…`/`W…` user ids, `S…` user-group ids, or `*` for anyone. */
@@ -13,8 +14,9 @@ export interface Policy {
   approvers: Principal[];
   /** May pause/resume/abort/retry/roll back. The requester always may for their own upgrade. */
   operators: Principal[];
-  /** Cluster name → channels that may drive it (`*` = any channel). */
-  clusters: Record<string, { channels: string[] }>;
+  /** Cluster name → channels that may drive it (`*` = any channel), and the traffic analysis every
+   * wave on it must pass (issue 13; absent: none). */
+  clusters: Record<string, { channels: string[]; analysis?: AnalysisSpec }>;
   /** Channels where status and rollback are allowed for every cluster. */
   incidentChannels: string[];
   /**

@@ -24,7 +24,7 @@ import {
   StepFailure,
   Superseded,
 } from './runtime.js';
-import { HANDLERS, type StepContext } from './steps/index.js';
+import { HANDLERS, type StepContext, StepHalted } from './steps/index.js';
 
 /** Longest wait for the job that holds an upgrade (a step still running its own course). */
 const MAX_TAKEOVER_WAIT_MS = 60 * 60_000;
@@ -216,6 +216,18 @@ async function runStep(
   } catch (e) {
     if (e instanceof Superseded) {
       log.info('step superseded');
+      return;
+    }
+    if (e instanceof StepHalted && run.step !== 'compensate' && run.step !== 'finish_abort') {
+      log.warn({ action: e.action, cause: e.message }, 'step halted the upgrade');
+      await advance(rt, run.id, {
+        type: 'halt',
+        step: run.step,
+        seq: run.seq,
+        at: isoNow(rt),
+        action: e.action,
+        reason: e.message,
+      });
       return;
     }
     if (e instanceof StepFailure) {

@@ -36,3 +36,15 @@ export const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === J
 
 /** restore_tag with revision '' means "the tag did not exist: remove it". */
 export const NO_TAG = '';
+
+/** A step that ends in a decision rather than a failure (a wave's analysis failed or was
+ * inconclusive): the worker turns it into the machine's `halt` event — pause, or roll back. */
+export class StepHalted extends Error {
+  override readonly name = 'StepHalted';
+  constructor(
+    readonly action: 'pause' | 'rollback',
+    message: string,
+  ) {
+    super(message);
+  }
+}

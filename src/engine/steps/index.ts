@@ -1,4 +1,5 @@
 import type { Step } from '../../domain/upgrade/record.js';
+import { analyzeWave } from './analysis.js';
 import type { StepHandler } from './context.js';
 import { gateways, installControlPlane, plan, precheck, verifyControlPlane } from './controlplane.js';
 import { checkOldUnused, gracePeriod, moveTags, uninstallOld } from './finish.js';
@@ -6,6 +7,7 @@ import { compensate } from './rollback.js';
 import { moveNamespaces, postDiff, restartWorkloads, verifySidecars, waitRollouts } from './wave.js';
 
 export type { StepContext, StepHandler, StepOutcome } from './context.js';
+export { StepHalted } from './context.js';
 
 /** Handlers for the steps a worker runs (approvals and `done` have none). */
 export const HANDLERS: Partial<Record<Step | 'compensate' | 'finish_abort', StepHandler>> = {
@@ -18,6 +20,7 @@ export const HANDLERS: Partial<Record<Step | 'compensate' | 'finish_abort', Step
   restart_workloads: restartWorkloads,
   wait_rollouts: waitRollouts,
   verify_sidecars: verifySidecars,
+  analyze_wave: analyzeWave,
   post_diff: postDiff,
   move_tags: moveTags,
   grace_period: gracePeriod,
