@@ -16,6 +16,7 @@ import type { ProxyDiff } from '../domain/proxystatus/model.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
 import type { Notifier, UpgradeEvent } from '../engine/ports.js';
 import type { Logger } from '../log.js';
+import { analysisActionsMessage, analysisMessage } from './blocks/analysis.js';
 import { approvalKey, approvalMessage, decidedMessage, namespacesFit } from './blocks/approval.js';
 import { diffFits, diffMessage } from './blocks/diff.js';
 import { diffFile, namespacesFile, planFile, type ThreadFile } from './blocks/files.js';
@@ -196,6 +197,15 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         await updateParent(r);
         break;
       }
+      case 'wave_analysis':
+        await reply(r, analysisMessage(r, e.wave, e.result));
+        // Not passed and not rolled back by the policy: the upgrade pauses; Roll back is one click.
+        if (
+          e.result.verdict !== 'passed' &&
+          !(e.result.verdict === 'failed' && r.analysis?.onFailure === 'rollback')
+        )
+          await reply(r, analysisActionsMessage(r, e.wave, e.result));
+        break;
       case 'warning':
         await reply(r, warningMessage(r, e.message));
         break;

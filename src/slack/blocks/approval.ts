@@ -3,6 +3,7 @@
  * the same message after a decision (who decided and when). Buttons carry only ids; the record decides.
  */
 import type { Decision, UpgradeRecord } from '../../domain/upgrade/record.js';
+import { verdictLine } from './analysis.js';
 import {
   type Block,
   clip,
@@ -76,8 +77,11 @@ export function approvalMessage(r: UpgradeRecord, fourEyes = true, file?: string
   const wave = a?.wave;
   const ref = encodeButton({ id: r.id, wave: wave ?? 0, nonce: a?.nonce ?? 'none' });
   const label = wave ? `Approve wave ${wave}` : 'Approve finish';
+  // The previous wave's traffic analysis, so the approver does not decide blind (issue 13).
+  const prev = r.waves[(wave ?? r.waves.length + 1) - 2];
   const blocks: Block[] = [
     section(what(r, wave, file)),
+    ...(prev?.analysis ? [section(verdictLine(prev.index, prev.analysis))] : []),
     context(
       `Requested by ${mention(r.requester)}${fourEyes ? ' · someone else must approve (four eyes)' : ''}${a ? ` · expires ${when(a.expiresAt)}` : ''}`,
     ),
