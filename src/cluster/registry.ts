@@ -7,10 +7,11 @@ import type { ClusterPorts, ClusterRegistry, ProxyStatusSource } from '../engine
 import { CodedError, ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { IstioControlPlane } from './control-plane.js';
+import { KubeInstallationInspector } from './install-kind/kube.js';
+import { KubeInstalledGateways } from './installed-gateways/kube.js';
 import { Istioctl } from './istioctl/istioctl.js';
 import { IstioctlLocator } from './istioctl/locate.js';
 import type { IstioctlRunner } from './istioctl/run.js';
-import { KubeInstalledGateways } from './installed-gateways/kube.js';
 import { IN_CLUSTER, KubeClient } from './kube/client.js';
 import { KubeGatewayMover } from './kube/gateways.js';
 import { KubeMeshInspector } from './kube/inspector.js';
@@ -132,6 +133,7 @@ export function createClusterAdapters(c: ClusterConfig, o: ClusterRegistryOption
     mover: new KubeNamespaceMover(kube),
     gateways,
     installedGateways: new KubeInstalledGateways(kube, restarter, { istioNamespace, logger }),
+    installation: new KubeInstallationInspector(kube, istioNamespace),
     restarter,
     proxyStatus,
     controlPlane,

@@ -19,6 +19,7 @@ import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { err, ok, type Result } from '../domain/result.js';
+import type { InstallationView } from '../domain/upgrade/installation.js';
 import type { MeshView } from '../domain/upgrade/plan.js';
 import { isCodedError } from '../errors.js';
 import type { ClusterNames, ClusterRegistry } from './ports.js';
@@ -26,9 +27,14 @@ import type { ClusterNames, ClusterRegistry } from './ports.js';
 export const READS_QUEUE_NAME = 'mesh-reads';
 export const DEFAULT_READ_TIMEOUT_MS = 10_000;
 
+/** The mesh as planning reads it; `installation` when the cluster has an InstallationInspector. */
+export interface MeshRead extends MeshView {
+  installation?: InstallationView;
+}
+
 export interface ClusterReads {
   /** What planning reads. Refusals: `unknown_cluster`, `kube_api`, `no_worker` (via workers). */
-  mesh(cluster: string): Promise<Result<MeshView>>;
+  mesh(cluster: string): Promise<Result<MeshRead>>;
   /** Raw proxy-status outputs for every revision of the cluster, as the source produced them. */
   proxyStatus(cluster: string): Promise<Result<string[]>>;
 }
@@ -72,14 +78,15 @@ export function directReads(clusters: ClusterRegistry): ClusterReads {
       try {
         const ports = portsOf(cluster);
         if (!ports) return unknownCluster(cluster, clusters.names());
-        const [controlPlanes, tags, listed, gateways] = await Promise.all([
+        const [controlPlanes, tags, listed, gateways, installation] = await Promise.all([
           ports.inspector.controlPlanes(),
           ports.inspector.tags(),
           ports.inspector.namespaces(),
           ports.inspector.gatewayNamespaces?.() ?? ([] as string[]),
+          ports.installation?.inspect(),
         ]);
         const namespaces = listed.map((n) => (gateways.includes(n.name) ? { ...n, gateway: true } : n));
-        return ok({ controlPlanes, tags, namespaces });
+        return ok({ controlPlanes, tags, namespaces, ...(installation ? { installation } : {}) });
       } catch (e) {
         return err({
           code: 'kube_api',
@@ -125,8 +132,8 @@ export class WorkerReads implements ClusterReads {
     this.events.on('error', onError);
   }
 
-  mesh(cluster: string): Promise<Result<MeshView>> {
-    return this.ask('mesh', cluster) as Promise<Result<MeshView>>;
+  mesh(cluster: string): Promise<Result<MeshRead>> {
+    return this.ask('mesh', cluster) as Promise<Result<MeshRead>>;
   }
 
   proxyStatus(cluster: string): Promise<Result<string[]>> {

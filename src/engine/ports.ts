@@ -12,6 +12,7 @@
  * classification: src/cluster/kube/faults.ts) and give every request its own timeout.
  */
 import type { AnalysisSpec, WaveAnalysisResult } from '../domain/upgrade/analysis.js';
+import type { InstallationView } from '../domain/upgrade/installation.js';
 import type { NamespaceTarget, UpgradeRecord } from '../domain/upgrade/record.js';
 
 export interface ControlPlane {
@@ -172,6 +173,15 @@ export interface WaveAnalysis {
   ): Promise<WaveAnalysisResult>;
 }
 
+/**
+ * How each istiod revision was installed (Helm or istioctl) and whether the mesh is ambient, for
+ * planning: `request` refuses what the bot cannot upgrade safely (src/domain/upgrade/installation.ts).
+ * Reads only. Real adapter: src/cluster/install-kind.
+ */
+export interface InstallationInspector {
+  inspect(signal?: AbortSignal): Promise<InstallationView>;
+}
+
 /** Everything the engine needs from one cluster. */
 export interface ClusterPorts {
   inspector: MeshInspector;
@@ -184,6 +194,8 @@ export interface ClusterPorts {
   proxyStatus: ProxyStatusSource;
   /** The cluster's traffic analysis (absent: no Prometheus configured for it). */
   analysis?: WaveAnalysis;
+  /** How the mesh was installed (absent: not inspected, nothing refused for it). */
+  installation?: InstallationInspector;
 }
 
 /** The configured cluster names: configuration, not a connection (all a ROLE=bot process has). */

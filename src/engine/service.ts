@@ -17,6 +17,7 @@ import {
   type Who,
 } from '../domain/policy.js';
 import { err, ok, type Result } from '../domain/result.js';
+import { checkInstallation, requestedTarget } from '../domain/upgrade/installation.js';
 import type { MachineEvent } from '../domain/upgrade/machine.js';
 import { type PlanOptions, planUpgrade } from '../domain/upgrade/plan.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
@@ -216,6 +217,12 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
     const mesh = await rt.reads.mesh(cluster);
     if (!mesh.ok) return mesh;
     const plan = planUpgrade(command, mesh.value, cluster, planOptions);
+    // A mesh the bot cannot upgrade safely (Helm, ambient, a mix) is refused before any other reason.
+    const installation = checkInstallation(
+      mesh.value.installation,
+      plan.ok ? plan.value : requestedTarget(command),
+    );
+    if (!installation.ok) return installation;
     if (!plan.ok) return plan;
     const at = isoNow(rt);
     for (let i = 0; i < 20; i++) {
@@ -250,6 +257,13 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
             channel: requester.channel,
             action: 'requested',
             detail: `${plan.value.from.version} → ${plan.value.to.version} (${command.strategy}${command.dryRun ? ', dry run' : ''})`,
+          },
+          {
+            at,
+            actor: requester.user,
+            channel: requester.channel,
+            action: 'installation',
+            detail: `${installation.value.installers.join('; ')}. Commands: ${installation.value.commands.join('; ')}`,
           },
         ],
         createdAt: at,

@@ -108,6 +108,31 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
         );
       },
     },
+    installation: {
+      async inspect(signal?: AbortSignal) {
+        await self.maybeFail('installation.inspect', signal);
+        const s = await self.state();
+        const ns = 'istio-system';
+        const revisions = s.controlPlanes.map((c) => {
+          const deployment = c.revision === 'default' ? 'istiod' : `istiod-${c.revision}`;
+          const installer = s.installers?.[c.revision] ?? 'istioctl';
+          return installer === 'helm'
+            ? {
+                revision: c.revision,
+                deployment,
+                installer,
+                release: { name: deployment, namespace: ns, status: 'deployed', version: 1 },
+              }
+            : { revision: c.revision, deployment, installer };
+        });
+        return {
+          istioNamespace: ns,
+          revisions,
+          helmReleases: revisions.flatMap((r) => (r.release ? [r.release] : [])),
+          ambient: { ztunnel: [], cni: [], namespaces: [], waypoints: [], ...s.ambient },
+        };
+      },
+    },
     installedGateways: {
       async ownedBy(revision: string, signal?: AbortSignal) {
         await self.maybeFail('installedGateways.ownedBy', signal);

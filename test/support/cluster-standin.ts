@@ -14,6 +14,7 @@
  * every real restart (a changed stamp) is appended to a list the tests read.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import type { AmbientView, Installer } from '../../src/domain/upgrade/installation.js';
 import type {
   ClusterPorts,
   ClusterRegistry,
@@ -51,6 +52,10 @@ export interface StandinState {
   /** As istioctl 1.31 does: an install finding no `default` tag creates `default` → its revision. */
   installCreatesDefaultTag?: boolean;
   precheck: { code: string; level: 'Info' | 'Warning' | 'Error'; message: string }[];
+  /** How each revision was installed (default istioctl; `helm`: the release istiod-<rev> in
+   * istio-system) and the ambient data plane (default none): what the InstallationInspector reads. */
+  installers?: Record<string, Installer>;
+  ambient?: Partial<AmbientView>;
   failures: { method: string; times: number; code: ErrorCode; message: string }[];
   /** Milliseconds a call of the method takes before it acts (a slow `istioctl install`); the call
    * honours its AbortSignal like the real adapters: cancelled, it changes nothing and rejects. */

@@ -12,6 +12,7 @@
  * way, and the plan says so. A view that was not read (no InstallationInspector) refuses nothing.
  */
 import { err, ok, type Result } from '../result.js';
+import { parseVersion, revisionFor } from '../version.js';
 
 export type Installer = 'helm' | 'istioctl' | 'unknown';
 
@@ -120,9 +121,9 @@ const AMBIENT_HINT = `Follow the ambient upgrade procedure (${AMBIENT_DOC}): the
 export function checkInstallation(
   view: InstallationView | undefined,
   plan?: {
-    from: { version: string; revision: string };
+    /** Absent when the plan could not be made: no commands then, the hints still name `to`. */
+    from?: { version: string; revision: string };
     to: { version: string; revision: string };
-    strategy: string;
     tags?: { stable: string; canary: string };
   },
 ): Result<InstallationPlan> {
@@ -155,7 +156,7 @@ export function checkInstallation(
 
 /** What the istioctl path runs (src/cluster/istioctl/commands.ts), in the order the steps run it. */
 function commandsFor(plan: Parameters<typeof checkInstallation>[1]): string[] {
-  if (!plan) return [];
+  if (!plan?.from) return [];
   const { from, to } = plan;
   const out = [
     `istioctl ${to.version} x precheck`,
@@ -173,4 +174,13 @@ function commandsFor(plan: Parameters<typeof checkInstallation>[1]): string[] {
   );
   out.push(`istioctl ${from.version} uninstall --revision ${from.revision} -y`);
   return out;
+}
+
+/** The target of a request whose plan could not be made (for the hints), when its version parses. */
+export function requestedTarget(cmd: {
+  version: string;
+  revision?: string | undefined;
+}): { to: { version: string; revision: string } } | undefined {
+  const v = parseVersion(cmd.version);
+  return v.ok ? { to: { version: cmd.version, revision: cmd.revision ?? revisionFor(v.value) } } : undefined;
 }

@@ -6,6 +6,7 @@ import {
   checkInstallation,
   type InstallationView,
   type RevisionInstall,
+  requestedTarget,
 } from '../../../src/domain/upgrade/installation.js';
 
 const none: AmbientView = { ztunnel: [], cni: [], namespaces: [], waypoints: [] };
@@ -38,7 +39,6 @@ const view = (revisions: RevisionInstall[], ambient: Partial<AmbientView> = {}):
 const plan = {
   from: { version: '1.25.3', revision: '1-25-3' },
   to: { version: '1.26.3', revision: '1-26-3' },
-  strategy: 'labels',
 };
 
 describe('checkInstallation: refusals', () => {
@@ -154,7 +154,6 @@ describe('checkInstallation: what the plan says', () => {
   it('tags strategy: the canary tag, then the stable one', () => {
     const res = checkInstallation(view([istioctl('1-25-3')]), {
       ...plan,
-      strategy: 'tags',
       tags: { stable: 'prod-stable', canary: 'prod-canary' },
     });
     expect(res.ok && res.value.commands[2]).toBe(
@@ -163,7 +162,27 @@ describe('checkInstallation: what the plan says', () => {
   });
 
   it('no plan: no commands', () => {
-    const res = checkInstallation(view([istioctl('1-25-3')]));
-    expect(res.ok && res.value.commands).toEqual([]);
+    expect(checkInstallation(view([istioctl('1-25-3')]))).toMatchObject({
+      ok: true,
+      value: { commands: [] },
+    });
+    const target = requestedTarget({ version: '1.26.3' });
+    expect(target).toEqual({ to: { version: '1.26.3', revision: '1-26-3' } });
+    expect(checkInstallation(view([istioctl('1-25-3')]), target)).toMatchObject({
+      ok: true,
+      value: { commands: [] },
+    });
+  });
+
+  it.each([
+    [{ version: '1.26.3', revision: 'canary' }, { to: { version: '1.26.3', revision: 'canary' } }],
+    [{ version: 'latest' }, undefined],
+  ])('the target of a request that could not be planned: %j', (cmd, want) => {
+    expect(requestedTarget(cmd)).toEqual(want);
+  });
+
+  it('a request that could not be planned is still refused with its revision in the hint', () => {
+    const res = checkInstallation(view([helm('1-25-3')]), requestedTarget({ version: '1.26.3' }));
+    expect(!res.ok && res.error.hint).toMatch(/--set revision=1-26-3/);
   });
 });

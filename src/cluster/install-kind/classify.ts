@@ -1,0 +1,74 @@
+/**
+ * Which installer owns an istiod Deployment, from its metadata and the Helm release Secrets.
+ *
+ * Helm marks what it installs with the annotations `meta.helm.sh/release-name`/`-namespace`, and the
+ * Istio charts label it `app.kubernetes.io/managed-by: Helm` (`.Release.Service`, empty when istioctl
+ * renders the same charts). The charts also carry istioctl's labels (`operator.istio.io/component`,
+ * `install.operator.istio.io/owning-resource`), so those say istioctl only when no Helm mark is there.
+ */
+import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { HelmRelease, RevisionInstall } from '../../domain/upgrade/installation.js';
+
+export const RELEASE_NAME = 'meta.helm.sh/release-name';
+export const RELEASE_NAMESPACE = 'meta.helm.sh/release-namespace';
+export const MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const ISTIOCTL_LABELS = ['operator.istio.io/component', 'install.operator.istio.io/owning-resource'];
+export const RELEASE_SECRET_PREFIX = 'sh.helm.release.v1.';
+export const RELEASE_SECRET_TYPE = 'helm.sh/release.v1';
+
+/** The newest version of each release among Helm's release Secrets (`sh.helm.release.v1.<name>.v<N>`). */
+export function helmReleases(secrets: V1Secret[], namespace: string): HelmRelease[] {
+  const newest = new Map<string, HelmRelease>();
+  for (const s of secrets) {
+    const md = s.metadata;
+    if (!md?.name?.startsWith(RELEASE_SECRET_PREFIX) || s.type !== RELEASE_SECRET_TYPE) continue;
+    if (md.deletionTimestamp) continue;
+    const fromName = /^sh\.helm\.release\.v1\.(.+)\.v(\d+)$/.exec(md.name);
+    const name = md.labels?.name ?? fromName?.[1];
+    if (!name) continue;
+    const version = Number(md.labels?.version ?? fromName?.[2]);
+    const rel: HelmRelease = {
+      name,
+      namespace: md.namespace ?? namespace,
+      status: md.labels?.status ?? 'unknown',
+      version: Number.isFinite(version) ? version : null,
+    };
+    const prev = newest.get(name);
+    if (!prev || (rel.version ?? 0) > (prev.version ?? 0)) newest.set(name, rel);
+  }
+  return [...newest.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The Helm release a Deployment names (annotations, or the charts' `release` label), if Helm marked it. */
+export function helmOwner(
+  d: V1Deployment,
+  istioNamespace: string,
+): { name: string; namespace: string } | null {
+  const md = d.metadata;
+  const ann = md?.annotations ?? {};
+  const labels = md?.labels ?? {};
+  const name =
+    ann[RELEASE_NAME] ?? (labels[MANAGED_BY] === 'Helm' ? (labels.release ?? md?.name) : undefined);
+  if (!name) return null;
+  return { name, namespace: ann[RELEASE_NAMESPACE] ?? md?.namespace ?? istioNamespace };
+}
+
+/** One istiod Deployment's revision and installer; `releases` are the release Secrets read. */
+export function classify(d: V1Deployment, istioNamespace: string, releases: HelmRelease[]): RevisionInstall {
+  const md = d.metadata;
+  const revision = md?.labels?.['istio.io/rev'] || 'default';
+  const deployment = md?.name ?? `istiod${revision === 'default' ? '' : `-${revision}`}`;
+  const owner = helmOwner(d, istioNamespace);
+  if (owner) {
+    const found = releases.find((r) => r.name === owner.name && r.namespace === owner.namespace);
+    return {
+      revision,
+      deployment,
+      installer: 'helm',
+      release: found ?? { ...owner, status: null, version: null },
+    };
+  }
+  const labels = md?.labels ?? {};
+  const istioctl = ISTIOCTL_LABELS.some((k) => labels[k] !== undefined);
+  return { revision, deployment, installer: istioctl ? 'istioctl' : 'unknown' };
+}

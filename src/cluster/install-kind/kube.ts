@@ -1,0 +1,174 @@
+/**
+ * InstallationInspector over the Kubernetes API: reads only (list), every request through
+ * KubeClient.request (own timeout, transient faults retried, the caller's AbortSignal).
+ *
+ * - istiod Deployments (`app=istiod`) in the Istio namespace, classified by classify.ts;
+ * - Helm release Secrets (`owner=helm`, type `helm.sh/release.v1`) in the Istio namespace and in
+ *   every namespace a Deployment's `meta.helm.sh/release-namespace` names;
+ * - ambient: DaemonSets `app=ztunnel` and `k8s-app=istio-cni-node` in any namespace, namespaces
+ *   labelled `istio.io/dataplane-mode=ambient`, Gateways of class `istio-waypoint` (Gateway API v1,
+ *   then v1beta1; a cluster without the Gateway API CRDs has no waypoints, not an error).
+ * Gateways and Secrets are optional reads: a 403 on them (the bot's chart grants neither by default
+ * when `rbac.istioctlSecretsAccess=false`) reads as none; Helm's annotations on istiod and the
+ * ztunnel DaemonSet still tell a Helm-managed or ambient mesh.
+ */
+import { CustomObjectsApi, type V1DaemonSet, type V1Secret } from '@kubernetes/client-node';
+import type { InstallationView } from '../../domain/upgrade/installation.js';
+import type { InstallationInspector } from '../../engine/ports.js';
+import { CodedError } from '../../errors.js';
+import type { KubeClient, RequestOptions } from '../kube/client.js';
+import { classify, helmOwner, helmReleases } from './classify.js';
+
+const PAGE = 500;
+const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+export const WAYPOINT_CLASS = 'istio-waypoint';
+
+interface Listed<T> {
+  items: T[];
+  metadata?: { _continue?: string };
+}
+
+interface GatewayObj {
+  metadata?: { name?: string; namespace?: string; deletionTimestamp?: unknown };
+  spec?: { gatewayClassName?: string };
+}
+
+/** A read the bot's ServiceAccount may not be granted: forbidden reads as empty. */
+async function forbiddenAsEmpty<T>(p: Promise<T[]>): Promise<T[]> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof CodedError && e.details.status === 403) return [];
+    throw e;
+  }
+}
+
+const key = (o: { metadata?: { namespace?: string; name?: string } }) =>
+  `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+export class KubeInstallationInspector implements InstallationInspector {
+  private custom: CustomObjectsApi | undefined;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly istioNamespace = 'istio-system',
+  ) {}
+
+  async inspect(signal?: AbortSignal): Promise<InstallationView> {
+    const ns = this.istioNamespace;
+    const [deployments, ztunnel, cni, ambientNs, waypoints] = await Promise.all([
+      this.all(`list istiod Deployments in ${ns}`, signal, (page, o) =>
+        this.client.apps.listNamespacedDeployment({ namespace: ns, labelSelector: 'app=istiod', ...page }, o),
+      ),
+      this.daemonSets('app=ztunnel', signal),
+      this.daemonSets('k8s-app=istio-cni-node', signal),
+      this.all('list ambient Namespaces', signal, (page, o) =>
+        this.client.core.listNamespace({ labelSelector: 'istio.io/dataplane-mode=ambient', ...page }, o),
+      ),
+      forbiddenAsEmpty(this.waypoints(signal)),
+    ]);
+    const live = deployments.filter((d) => !d.metadata?.deletionTimestamp);
+    const releaseNamespaces = new Set([ns]);
+    for (const d of live) {
+      const owner = helmOwner(d, ns);
+      if (owner) releaseNamespaces.add(owner.namespace);
+    }
+    const secrets = await Promise.all(
+      [...releaseNamespaces].map(async (rns) => ({
+        rns,
+        items: await forbiddenAsEmpty(
+          this.all(`list Helm release Secrets in ${rns}`, signal, (page, o) =>
+            this.client.core.listNamespacedSecret(
+              { namespace: rns, labelSelector: 'owner=helm', ...page },
+              o,
+            ),
+          ),
+        ),
+      })),
+    );
+    const releases = secrets.flatMap(({ rns, items }) => helmReleases(items as V1Secret[], rns));
+    return {
+      istioNamespace: ns,
+      revisions: live
+        .map((d) => classify(d, ns, releases))
+        .sort((a, b) => a.revision.localeCompare(b.revision)),
+      helmReleases: releases.filter((r) => r.namespace === ns),
+      ambient: {
+        ztunnel,
+        cni,
+        namespaces: ambientNs
+          .filter((n) => !n.metadata?.deletionTimestamp)
+          .map((n) => n.metadata?.name ?? '')
+          .filter(Boolean)
+          .sort(),
+        waypoints,
+      },
+    };
+  }
+
+  private async daemonSets(labelSelector: string, signal?: AbortSignal): Promise<string[]> {
+    const items = await this.all(`list DaemonSets ${labelSelector}`, signal, (page, o) =>
+      this.client.apps.listDaemonSetForAllNamespaces({ labelSelector, ...page }, o),
+    );
+    return items
+      .filter((d: V1DaemonSet) => !d.metadata?.deletionTimestamp)
+      .map(key)
+      .sort();
+  }
+
+  /** Waypoints; a 404 (no Gateway API CRD, or not that version) tries the next version, then none. */
+  private async waypoints(signal?: AbortSignal): Promise<string[]> {
+    this.custom ??= this.client.kc.makeApiClient(CustomObjectsApi);
+    const custom = this.custom;
+    for (const version of ['v1', 'v1beta1']) {
+      const items = await this.all(
+        `list Gateways (${GATEWAY_GROUP}/${version})`,
+        signal,
+        (page, o) =>
+          custom.listClusterCustomObject(
+            { group: GATEWAY_GROUP, version, plural: 'gateways', ...page },
+            o,
+          ) as Promise<Listed<GatewayObj>>,
+        true,
+      );
+      if (items === null) continue;
+      return items
+        .filter((g) => g.spec?.gatewayClassName === WAYPOINT_CLASS && !g.metadata?.deletionTimestamp)
+        .map(key)
+        .sort();
+    }
+    return [];
+  }
+
+  /** Every page of a list; with `orNull`, a 404 answers null. */
+  private all<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    fn: (page: { limit: number; _continue?: string }, o: RequestOptions) => Promise<Listed<T>>,
+  ): Promise<T[]>;
+  private all<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    fn: (page: { limit: number; _continue?: string }, o: RequestOptions) => Promise<Listed<T>>,
+    orNull: true,
+  ): Promise<T[] | null>;
+  private async all<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    fn: (page: { limit: number; _continue?: string }, o: RequestOptions) => Promise<Listed<T>>,
+    orNull = false,
+  ): Promise<T[] | null> {
+    const out: T[] = [];
+    let cont: string | undefined;
+    do {
+      const page = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
+      const got = orNull
+        ? await this.client.requestOrNull(what, (o) => fn(page, o), { signal })
+        : await this.client.request(what, (o) => fn(page, o), { signal });
+      if (got === null) return null;
+      out.push(...got.items);
+      cont = got.metadata?._continue || undefined;
+    } while (cont);
+    return out;
+  }
+}
