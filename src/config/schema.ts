@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defaultIncidentResponders } from '../domain/policy.js';
 import { DEFAULT_ANALYSIS } from '../domain/upgrade/analysis.js';
 import { validateLabel } from '../domain/version.js';
+import { calendarFields } from './calendar.js';
 import { parseDuration } from './duration.js';
 
 const duration = (name: string, def: string) =>
@@ -86,7 +87,7 @@ export const policySchema = z
     operators: z.array(principal).default([]),
     clusters: z.record(
       clusterName,
-      z.object({ channels: z.array(channel).min(1), analysis: analysisSchema.optional() }),
+      z.object({ channels: z.array(channel).min(1), analysis: analysisSchema.optional(), ...calendarFields }),
     ),
     incidentChannels: z.array(channel).default([]),
     /** Absent: operators and approvers. `"*"` (anyone in the incident channel) only when written. */

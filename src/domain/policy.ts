@@ -3,6 +3,7 @@
  * Pure: the Slack layer resolves user-group membership first and passes it in.
  * Every "no" carries a reason a person can act on.
  */
+import type { Calendar } from './calendar.js';
 import type { AnalysisSpec } from './upgrade/analysis.js';
 import type { UpgradeRecord } from './upgrade/record.js';
 
@@ -16,7 +17,7 @@ export interface Policy {
   operators: Principal[];
   /** Cluster name → channels that may drive it (`*` = any channel), and the traffic analysis every
    * wave on it must pass (issue 13; absent: none). */
-  clusters: Record<string, { channels: string[]; analysis?: AnalysisSpec }>;
+  clusters: Record<string, { channels: string[]; analysis?: AnalysisSpec } & Calendar>;
   /** Channels where status and rollback are allowed for every cluster. */
   incidentChannels: string[];
   /**

@@ -5,6 +5,7 @@
  * through this process's MeshInspector, or, in a process without cluster access (ROLE=bot), through
  * a worker (src/engine/cluster-reads.ts), refused with `no_worker` when none answers in time.
  */
+import { mayApproveAt, mayStartUpgrade } from '../domain/calendar.js';
 import {
   type ControlAction,
   matches,
@@ -116,7 +117,11 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
       d.id,
       d.actor,
       'approve',
-      (r) => mayApprove(policy, who(d.actor), r),
+      (r) => {
+        const v = mayApprove(policy, who(d.actor), r);
+        // a wave or the finish moves the mesh: only inside the cluster's change windows, never in a freeze
+        return v.allowed ? mayApproveAt(policy.clusters[r.cluster], r.cluster, rt.clock.now()) : v;
+      },
       () => ({ type: 'approve', nonce: d.nonce, ...by(d.actor) }),
     );
     // Clicked after its expiry, before the expiry job ran (workers down or busy): expire it now.
@@ -212,6 +217,8 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
       });
     const may = mayRequest(policy, who(requester), cluster);
     if (!may.allowed) return err({ code: may.code, message: may.reason });
+    const open = mayStartUpgrade(policy.clusters[cluster], cluster, rt.clock.now(), command.dryRun);
+    if (!open.allowed) return err({ code: open.code, message: open.reason });
     const busy = await rt.store.activeFor(cluster);
     if (busy) return busyError(cluster, busy);
     const mesh = await rt.reads.mesh(cluster);
