@@ -1,10 +1,10 @@
 /**
  * Which installer owns an istiod Deployment, from its metadata and the Helm release Secrets.
  *
- * Helm marks what it installs with the annotations `meta.helm.sh/release-name`/`-namespace`, and the
- * Istio charts label it `app.kubernetes.io/managed-by: Helm` (`.Release.Service`, empty when istioctl
- * renders the same charts). The charts also carry istioctl's labels (`operator.istio.io/component`,
- * `install.operator.istio.io/owning-resource`), so those say istioctl only when no Helm mark is there.
+ * Helm marks what it installs with the annotations `meta.helm.sh/release-name`/`-namespace`. The Istio
+ * charts label their objects `app.kubernetes.io/managed-by: Helm` whoever renders them (istioctl too),
+ * and carry istioctl's labels (`operator.istio.io/component`, `install.operator.istio.io/owning-resource`)
+ * under Helm too: only the annotations (or, for old Helm, a release Secret) say Helm.
  */
 import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
 import type { HelmRelease, RevisionInstall } from '../../domain/upgrade/installation.js';
@@ -39,18 +39,28 @@ export function helmReleases(secrets: V1Secret[], namespace: string): HelmReleas
   return [...newest.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The Helm release a Deployment names (annotations, or the charts' `release` label), if Helm marked it. */
+/**
+ * The Helm release a Deployment belongs to, if Helm installed it. Helm 3.2+ annotates everything it
+ * installs (`meta.helm.sh/release-name`); that is the mark. The label `app.kubernetes.io/managed-by:
+ * Helm` is NOT: istioctl renders the same charts and its objects carry it too (seen on istioctl
+ * 1.25.3's istiod). Without the annotation (older Helm), only a release Secret named by the charts'
+ * `release` label counts.
+ */
 export function helmOwner(
   d: V1Deployment,
   istioNamespace: string,
+  releases: HelmRelease[] = [],
 ): { name: string; namespace: string } | null {
   const md = d.metadata;
   const ann = md?.annotations ?? {};
   const labels = md?.labels ?? {};
-  const name =
-    ann[RELEASE_NAME] ?? (labels[MANAGED_BY] === 'Helm' ? (labels.release ?? md?.name) : undefined);
-  if (!name) return null;
-  return { name, namespace: ann[RELEASE_NAMESPACE] ?? md?.namespace ?? istioNamespace };
+  const annotated = ann[RELEASE_NAME];
+  if (annotated)
+    return { name: annotated, namespace: ann[RELEASE_NAMESPACE] ?? md?.namespace ?? istioNamespace };
+  if (labels[MANAGED_BY] !== 'Helm' || !labels.release) return null;
+  const ns = md?.namespace ?? istioNamespace;
+  const rel = releases.find((r) => r.name === labels.release && r.namespace === ns);
+  return rel ? { name: rel.name, namespace: rel.namespace } : null;
 }
 
 /** One istiod Deployment's revision and installer; `releases` are the release Secrets read. */
@@ -58,7 +68,7 @@ export function classify(d: V1Deployment, istioNamespace: string, releases: Helm
   const md = d.metadata;
   const revision = md?.labels?.['istio.io/rev'] || 'default';
   const deployment = md?.name ?? `istiod${revision === 'default' ? '' : `-${revision}`}`;
-  const owner = helmOwner(d, istioNamespace);
+  const owner = helmOwner(d, istioNamespace, releases);
   if (owner) {
     const found = releases.find((r) => r.name === owner.name && r.namespace === owner.namespace);
     return {
