@@ -216,6 +216,13 @@ async function runStep(
   } catch (e) {
     if (e instanceof Superseded) {
       log.info('step superseded');
+      // Cancelled by its own lease or fence while nobody took the run over (Redis was slow or away
+      // for a lease time): the run is still current, so the job must run again, not complete — a
+      // completed job id is never added twice, and the upgrade would wait forever.
+      const now = await rt.store.get(run.id);
+      const cur = now ? currentRun(now) : null;
+      if (cur && cur.seq === run.seq && cur.step === run.step)
+        throw new Error(`step ${run.step} of ${run.id} stopped by its lease while still current: run again`);
       return;
     }
     if (e instanceof StepHalted && run.step !== 'compensate' && run.step !== 'finish_abort') {

@@ -2,6 +2,7 @@
 // stand-in's install honours its AbortSignal like the real adapters); a worker cut off from Redis stops
 // acting once its lease lapses; nothing ends `stopped` for "busy".
 import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpgradeCommand } from '../../src/domain/command/types.js';
@@ -207,4 +208,20 @@ describe('the fence before every cluster change', () => {
     expect(await cluster.restarts()).toEqual([]);
     expect(blind.lines.some((l) => String(l.why ?? '').startsWith('fence'))).toBe(true);
   }, 40_000);
+});
+
+describe('a step stopped by its own lease while still current', () => {
+  it('runs again (the job is retried, not completed): the upgrade does not hang', async () => {
+    const { prefix, cluster, id, until } = await slowInstall('relapse', 60_000);
+    await cluster.setDelay('installer.install', 0);
+    // The lease is lost without anyone taking the run over (a Redis that lost the key, or was too
+    // slow to renew it): the worker cancels its install.
+    const redis = new Redis(REDIS);
+    await redis.del(`${prefix}:runner:${id}`);
+    await redis.quit();
+    await waitUntil(async () => (await installs(cluster)).includes('cancelled'));
+    const r = await until((x) => x.state === 'awaiting_approval' || x.state === 'stopped', 20_000);
+    expect(r.state, JSON.stringify(r.stopped)).toBe('awaiting_approval');
+    expect((await cluster.state()).controlPlanes.map((c) => c.revision)).toEqual(['1-23-1', '1-24-2']);
+  }, 30_000);
 });
