@@ -181,15 +181,14 @@ export async function expectPodsOn(
     `pods of ${namespaces.join(',')} on ${revision} (${version})`,
     async () => {
       const all: PodView[] = [];
-      for (const ns of namespaces) {
-        const p = await pods(ns);
-        if (p.length !== perNs) return false;
-        all.push(...p);
-      }
-      const ok = all.every(
-        (p) => p.revision === revision && p.proxyImage === `docker.io/istio/proxyv2:${version}`,
-      );
-      return ok ? all : false;
+      for (const ns of namespaces) all.push(...(await pods(ns)));
+      const counts = namespaces.map((ns) => all.filter((p) => p.namespace === ns).length);
+      const ok =
+        counts.every((n) => n === perNs) &&
+        all.every((p) => p.revision === revision && p.proxyImage === `docker.io/istio/proxyv2:${version}`);
+      if (ok) return all;
+      // thrown, so a timeout says what the pods were
+      throw new Error(all.map((p) => `${p.namespace}/${p.pod} ${p.revision} ${p.proxyImage}`).join('; '));
     },
     timeoutMs,
   );
