@@ -1,8 +1,8 @@
 // The pure part of the install-kind adapter: which installer owns an istiod Deployment (Helm's marks
 // win over the istioctl labels the Istio charts also carry) and the newest version of each Helm release.
-import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1Secret } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { classify, helmReleases } from '../../src/cluster/install-kind/classify.js';
+import { agentOf, classify, helmReleases } from '../../src/cluster/install-kind/classify.js';
 import type { HelmRelease } from '../../src/domain/upgrade/installation.js';
 
 const NS = 'istio-system';
@@ -125,5 +125,32 @@ describe('helmReleases', () => {
   });
   it('no Secrets: no releases', () => {
     expect(helmReleases([], NS)).toEqual([]);
+  });
+});
+
+describe('agentOf', () => {
+  const ds = (labels: Record<string, string>, selector: Record<string, string> = {}): V1DaemonSet => ({
+    metadata: { name: 'x', namespace: NS, labels },
+    spec: { selector: { matchLabels: selector }, template: {} },
+  });
+  it.each<[string, V1DaemonSet, 'ztunnel' | 'cni' | null]>([
+    [
+      "the ztunnel chart's labels (app.kubernetes.io/name, pods app=ztunnel)",
+      ds({ 'app.kubernetes.io/name': 'ztunnel' }, { app: 'ztunnel' }),
+      'ztunnel',
+    ],
+    ['app=ztunnel on the DaemonSet', ds({ app: 'ztunnel' }), 'ztunnel'],
+    ['only the pod selector', ds({}, { app: 'ztunnel' }), 'ztunnel'],
+    [
+      "istio-cni's chart",
+      ds(
+        { 'k8s-app': 'istio-cni-node', 'operator.istio.io/component': 'Cni' },
+        { 'k8s-app': 'istio-cni-node' },
+      ),
+      'cni',
+    ],
+    ['another DaemonSet', ds({ app: 'fluentd' }, { app: 'fluentd' }), null],
+  ])('%s → %s', (_what, d, want) => {
+    expect(agentOf(d)).toBe(want);
   });
 });

@@ -6,7 +6,7 @@
  * and carry istioctl's labels (`operator.istio.io/component`, `install.operator.istio.io/owning-resource`)
  * under Helm too: only the annotations (or, for old Helm, a release Secret) say Helm.
  */
-import type { V1Deployment, V1Secret } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1Secret } from '@kubernetes/client-node';
 import type { HelmRelease, RevisionInstall } from '../../domain/upgrade/installation.js';
 
 export const RELEASE_NAME = 'meta.helm.sh/release-name';
@@ -81,4 +81,22 @@ export function classify(d: V1Deployment, istioNamespace: string, releases: Helm
   const labels = md?.labels ?? {};
   const istioctl = ISTIOCTL_LABELS.some((k) => labels[k] !== undefined);
   return { revision, deployment, installer: istioctl ? 'istioctl' : 'unknown' };
+}
+
+/**
+ * The Istio data-plane agent a DaemonSet runs, by its labels or its pod selector: the ztunnel chart
+ * labels the DaemonSet `app.kubernetes.io/name: ztunnel` and selects pods `app: ztunnel`; istio-cni's
+ * chart labels it `k8s-app: istio-cni-node`.
+ */
+export function agentOf(d: V1DaemonSet): 'ztunnel' | 'cni' | null {
+  const labels = d.metadata?.labels ?? {};
+  const selector = d.spec?.selector?.matchLabels ?? {};
+  if (
+    labels.app === 'ztunnel' ||
+    labels['app.kubernetes.io/name'] === 'ztunnel' ||
+    selector.app === 'ztunnel'
+  )
+    return 'ztunnel';
+  if (labels['k8s-app'] === 'istio-cni-node' || selector['k8s-app'] === 'istio-cni-node') return 'cni';
+  return null;
 }

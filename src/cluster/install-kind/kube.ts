@@ -5,7 +5,8 @@
  * - istiod Deployments (`app=istiod`) in the Istio namespace, classified by classify.ts;
  * - Helm release Secrets (`owner=helm`, type `helm.sh/release.v1`) in the Istio namespace and in
  *   every namespace a Deployment's `meta.helm.sh/release-namespace` names;
- * - ambient: DaemonSets `app=ztunnel` and `k8s-app=istio-cni-node` in any namespace, namespaces
+ * - ambient: ztunnel and istio-cni DaemonSets in any namespace (one list, matched by classify.ts
+ *   `agentOf`: the ztunnel chart labels its DaemonSet `app.kubernetes.io/name`, not `app`), namespaces
  *   labelled `istio.io/dataplane-mode=ambient`, Gateways of class `istio-waypoint` (Gateway API v1,
  *   then v1beta1; a cluster without the Gateway API CRDs has no waypoints, not an error).
  * Gateways and Secrets are optional reads: a 403 on them (the bot's chart grants neither by default
@@ -17,7 +18,7 @@ import type { InstallationView } from '../../domain/upgrade/installation.js';
 import type { InstallationInspector } from '../../engine/ports.js';
 import { CodedError } from '../../errors.js';
 import type { KubeClient, RequestOptions } from '../kube/client.js';
-import { classify, helmOwner, helmReleases } from './classify.js';
+import { agentOf, classify, helmOwner, helmReleases } from './classify.js';
 
 const PAGE = 500;
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
@@ -56,17 +57,23 @@ export class KubeInstallationInspector implements InstallationInspector {
 
   async inspect(signal?: AbortSignal): Promise<InstallationView> {
     const ns = this.istioNamespace;
-    const [deployments, ztunnel, cni, ambientNs, waypoints] = await Promise.all([
+    const [deployments, daemonSets, ambientNs, waypoints] = await Promise.all([
       this.all(`list istiod Deployments in ${ns}`, signal, (page, o) =>
         this.client.apps.listNamespacedDeployment({ namespace: ns, labelSelector: 'app=istiod', ...page }, o),
       ),
-      this.daemonSets('app=ztunnel', signal),
-      this.daemonSets('k8s-app=istio-cni-node', signal),
+      this.all('list DaemonSets', signal, (page, o) =>
+        this.client.apps.listDaemonSetForAllNamespaces({ ...page }, o),
+      ),
       this.all('list ambient Namespaces', signal, (page, o) =>
         this.client.core.listNamespace({ labelSelector: 'istio.io/dataplane-mode=ambient', ...page }, o),
       ),
       forbiddenAsEmpty(this.waypoints(signal)),
     ]);
+    const agents = (kind: 'ztunnel' | 'cni') =>
+      daemonSets
+        .filter((d: V1DaemonSet) => !d.metadata?.deletionTimestamp && agentOf(d) === kind)
+        .map(key)
+        .sort();
     const live = deployments.filter((d) => !d.metadata?.deletionTimestamp);
     const releaseNamespaces = new Set([ns]);
     for (const d of live) {
@@ -94,8 +101,8 @@ export class KubeInstallationInspector implements InstallationInspector {
         .sort((a, b) => a.revision.localeCompare(b.revision)),
       helmReleases: releases.filter((r) => r.namespace === ns),
       ambient: {
-        ztunnel,
-        cni,
+        ztunnel: agents('ztunnel'),
+        cni: agents('cni'),
         namespaces: ambientNs
           .filter((n) => !n.metadata?.deletionTimestamp)
           .map((n) => n.metadata?.name ?? '')
@@ -104,16 +111,6 @@ export class KubeInstallationInspector implements InstallationInspector {
         waypoints,
       },
     };
-  }
-
-  private async daemonSets(labelSelector: string, signal?: AbortSignal): Promise<string[]> {
-    const items = await this.all(`list DaemonSets ${labelSelector}`, signal, (page, o) =>
-      this.client.apps.listDaemonSetForAllNamespaces({ labelSelector, ...page }, o),
-    );
-    return items
-      .filter((d: V1DaemonSet) => !d.metadata?.deletionTimestamp)
-      .map(key)
-      .sort();
   }
 
   /** Waypoints; a 404 (no Gateway API CRD, or not that version) tries the next version, then none. */
