@@ -53,7 +53,14 @@ export class Summary implements RowSink {
     this.run++;
   }
 
-  private groupOf(namespace: string, workload: string): Group {
+  /** One proxy of group g (the byte reader's rows): counted, its revision and version noted. */
+  tally(g: Group, revision: string, version: string): void {
+    this.count(revision);
+    addUnique(g.revisions, revision);
+    addUnique(g.versions, version);
+  }
+
+  groupOf(namespace: string, workload: string): Group {
     let byName = this.groups.get(namespace);
     if (byName === undefined) {
       byName = new Map();

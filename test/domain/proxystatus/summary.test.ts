@@ -8,7 +8,9 @@ import {
   diffSummaries,
   type ParseOptions,
   parseProxyStatus,
+  type Summary,
   summarizeProxyStatus,
+  summarizeTableBytes,
   workloadOf,
 } from '../../../src/domain/proxystatus/index.js';
 import { tabwrite } from '../../support/proxy-status-standin.js';
@@ -146,5 +148,156 @@ describe('NAME read in place, the previous row’s ReplicaSet prefix reused', ()
       expect(parsed).toMatchObject({ ok: false, error: { code: 'BAD_ROW', line } });
     }
     expect(summarizeProxyStatus(text).ok).toBe(parsed.ok);
+  });
+});
+
+/** A summary as plain data, in insertion order (both readers see rows in the same order). */
+function plain(s: Summary) {
+  return {
+    counts: [...s.countsNow()],
+    groups: [...s.groups].map(([ns, m]) => [ns, [...m.values()]]),
+    notSynced: s.notSynced,
+  };
+}
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+function sameAsText(text: string): 'taken' | 'declined' {
+  const fast = summarizeTableBytes(bytes(text));
+  const slow = summarizeProxyStatus(text);
+  if (fast === null) return 'declined';
+  if (!slow.ok) return expect.fail(`bytes took what the parser refuses: ${slow.error.message}`);
+  expect(fast.format).toBe(slow.format);
+  expect(plain(fast.summary)).toEqual(plain(slow.summary));
+  return 'taken';
+}
+
+describe('summarizeTableBytes: the bytes of a table, the same summary as its text', () => {
+  it.each([
+    ['table-1.7.txt', 'taken'],
+    ['table-1.10-revision.txt', 'taken'],
+    ['table-1.20.txt', 'taken'],
+    ['table-1.24.txt', 'taken'],
+    ['table-1.27.txt', 'taken'],
+    ['table-1.27-verbose.txt', 'taken'],
+    ['wave-before.txt', 'taken'],
+    ['wave-after.txt', 'taken'],
+    ['nasty-crlf.txt', 'taken'],
+    ['nasty-trailing-blanks.txt', 'declined'], // a tab among the trailing blanks
+    ['nasty-preamble-two-tables.txt', 'taken'],
+    ['table-1.13.txt', 'taken'], // an empty CLUSTER cell, still aligned
+    ['nasty-ansi.txt', 'declined'],
+    ['nasty-bad-line.txt', 'declined'],
+    ['json-1.30.json', 'declined'],
+    ['syncz.json', 'declined'],
+  ])('%s: %s', (file, want) => {
+    expect(sameAsText(fixture(file))).toBe(want);
+  });
+
+  it.each([
+    ['a tab', table(['cart-6c9d8f7b5c-4kz2p.shop']).replace('Kubernetes', 'Kubernetes\t')],
+    ['a byte past ASCII', table(['cart-6c9d8f7b5c-4kz2p.shop']).replace('1.24.2', '1.24.2-ü')],
+    ['a BOM', `\ufeff${table(['cart-6c9d8f7b5c-4kz2p.shop'])}`],
+    ['no header', 'cart-6c9d8f7b5c-4kz2p.shop  Kubernetes\n'],
+    ['nothing', ' \n\n'],
+    ['a bad row', table(['cart-6c9d8f7b5c-4kz2p.shop', 'no-namespace'])],
+    ['an ISTIOD with a space', table(['cart-6c9d8f7b5c-4kz2p.shop']).replace(ISTIOD, 'istiod x-1')],
+  ])('declines %s (the parser reads or refuses it)', (_what, text) => {
+    expect(summarizeTableBytes(bytes(text))).toBeNull();
+  });
+
+  it('odd state spellings are read as the parser reads them', () => {
+    const text = table(
+      ['a-0.x', 'b-0.x', 'c-0.x'],
+      (i) =>
+        [
+          ['NOT_SENT', 'synced', 'UNKNOWN', 'STALE (Never Acknowledged)', 'ERROR'],
+          ['SYNCED (100%)', 'IGNORED', 'STALE', 'NOT SENT', 'SYNCED'],
+          ['SYNCEDX', 'SYNCED', 'SYNCED', 'SYNCED', 'SYNCED'],
+        ][i]!,
+    );
+    expect(sameAsText(text)).toBe('declined'); // SYNCEDX is no state: the parser refuses the row
+    expect(
+      sameAsText(
+        table(
+          ['a-0.x', 'b-0.x'],
+          (i) =>
+            [
+              ['NOT_SENT', 'synced', 'UNKNOWN', 'STALE (Never Acknowledged)', 'ERROR'],
+              ['SYNCED (100%)', 'IGNORED', 'STALE', 'NOT SENT', 'SYNCED'],
+            ][i]!,
+        ),
+      ),
+    ).toBe('taken');
+  });
+
+  it('agrees with the parser on 300 tables with random names, states, gaps and damage', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const pick = <T>(xs: readonly T[]) => xs[rand(xs.length)]!;
+    const NAMES = [
+      'cart-6c9d8f7b5c-4kz2p.shop',
+      'cart-6c9d8f7b5c-9xq7w.shop',
+      'cart-6c9d8f7b5c-9xq7w.shoq',
+      'cart-6c9d8f7b5d-bcdfg.shop',
+      'cart-6c9d8f7b5c-bc.fg.shop',
+      'cart-6c9d8f7b5c-aeiou.shop',
+      'Cart-6C9D8F7B5C-4KZ2P.shop',
+      'web-0.shop',
+      'web-10.shop',
+      'node-agent-x2x4z.kube',
+      'istio-ingressgateway-66c994c45c-cmb7x.istio-system',
+      'a.b.c',
+    ];
+    const STATES = [
+      'SYNCED',
+      'SYNCED (3m)',
+      'NOT SENT',
+      'STALE',
+      'STALE (Never Acknowledged)',
+      'IGNORED',
+      'ERROR',
+      'NOT_SENT',
+      'synced',
+      '',
+    ];
+    /** one bad cell (column, value), put in a quarter of the tables */
+    const BAD: [number, string][] = [
+      [0, 'bad_name-.shop'],
+      [0, 'noNamespace'],
+      [3, 'BOGUS'],
+      [7, 'istiod x'],
+    ];
+    const ISTIODS = [ISTIOD, 'istiod-85745c747b-knlwb', 'istiod-1-22-1-6d8f9b7c5d-q2w4x', ''];
+    const taken = { taken: 0, declined: 0 };
+    for (let t = 0; t < 300; t++) {
+      const rows = Array.from({ length: 1 + rand(12) }, () => [
+        pick(NAMES),
+        pick(['Kubernetes', 'Kubernetes', '']),
+        ...Array.from({ length: 5 }, () => pick(STATES)),
+        pick(ISTIODS),
+        pick(['1.24.2', '1.22.1', '1.24.2-distroless', '']),
+      ]);
+      if (rand(4) === 0) {
+        const [col, value] = pick(BAD);
+        rows[rand(rows.length)]![col] = value;
+      }
+      let text = tabwrite([HEADER, ...rows]);
+      const damage = rand(9);
+      if (damage === 0) text = text.replace(/ {6}/, '  x   '); // junk in a gap
+      if (damage === 1) text = text.replace(/\n(\S+) {5}/, '\n$1 '); // a gap too small
+      if (damage === 2) text = `${text}${tabwrite([HEADER, ...rows.slice(0, 2)])}`; // a second table
+      if (damage === 3) text = text.replaceAll('\n', '\r\n');
+      if (damage === 4) text = `warning: something\n${text}`;
+      if (damage === 5) {
+        // a NAME that runs up to one space before the next column
+        text = text.replace(/\n(\S+)( +)(\S)/, (_m, a, gap, c) => `\n${a}${'x'.repeat(gap.length - 1)} ${c}`);
+      }
+      taken[sameAsText(text)]++;
+    }
+    expect(taken.taken).toBeGreaterThan(20);
+    expect(taken.declined).toBeGreaterThan(20);
   });
 });
