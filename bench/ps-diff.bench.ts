@@ -1,6 +1,7 @@
 // `npm run bench ps-diff`: times `istio-upgrade-bot ps diff` on two 50,000-proxy tables as a whole
 // process (built JS, no tsx) against a process that only reads and splits the same bytes, in the same
-// run. Prints both medians, the ratio and the peak RSS. Targets: ratio ≤ 3, peak RSS ≤ 300 MB.
+// run. Prints both medians (wall and CPU), the ratios and the peak RSS. Targets (issue 15): ratio ≤ 1.5,
+// peak RSS ≤ 120 MB. On a busy machine wall times stretch: the CPU ratio is printed beside it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -11,8 +12,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, '.cache', 'bench-ps-diff');
 const PROXIES = 50_000;
 const RUNS = 7;
-const TARGET_RATIO = 3;
-const TARGET_RSS_MB = 300;
+const TARGET_RATIO = 1.5;
+const TARGET_RSS_MB = 120;
 
 const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
 

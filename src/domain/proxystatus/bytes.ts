@@ -274,3 +274,22 @@ export function summarizeTableBytes(b: Uint8Array): { format: ProxyStatusFormat;
   }
   return format === null ? null : { format, summary: r.summary };
 }
+
+// Give the row code type feedback for every branch (a new workload, a repeat, a proxy not synced, a
+// cell seen before or not) before a large table makes it hot, so the optimised code is not thrown away
+// the first time a rare branch runs deep in the table (see the samples in cells.ts).
+summarizeTableBytes(
+  Uint8Array.from(
+    [
+      'NAME                      CLUSTER     CDS         LDS         ISTIOD                    VERSION',
+      'a-6c9d8f7b5c-4kz2p.x      K           SYNCED      STALE       istiod-1-1-1-abcdf-ghjkl  1.1.1',
+      'a-6c9d8f7b5c-4kz2q.x      K           SYNCED      SYNCED      istiod-1-1-1-abcdf-ghjkm  1.1.1',
+      'b-0.y                     K           NOT SENT    SYNCED      istiod-1-1-1-abcdf-ghjkl  1.1.2',
+      'a-6c9d8f7b5c-4kz2r.x      K           SYNCED      SYNCED      istiod-1-1-1-abcdf-ghjkm  1.1.1',
+      '',
+    ]
+      .join('\n')
+      .split('')
+      .map((c) => c.charCodeAt(0)),
+  ),
+);
