@@ -272,6 +272,7 @@ describe.skipIf(!cluster.available)('scenarios 8.1–8.3: superseded steps stop 
         const run = await nextInstall(slow.log, started);
         await waitForState(sc, id, (r) => r.step === 'install_control_plane');
 
+        const connections = proxy.connections; // the cut worker's Redis connections (store, queue, BullMQ)
         proxy.cut();
         const cutAt = Date.now();
         await sc.bot.engine.startWorker();
@@ -295,9 +296,10 @@ describe.skipIf(!cluster.available)('scenarios 8.1–8.3: superseded steps stop 
         console.log(`[scenario 8.3] cut worker reconnected in ${Date.now() - t1} ms`);
         await within(cut.notifier.idle(), 60_000, 'the cut worker: notifier idle');
         console.log(`[scenario 8.3] cut worker notifier idle after ${Date.now() - t1} ms`);
-        // its worker is closed, which waits for its job to end. Observed: BullMQ's Worker.close() may
-        // not resolve after its connection was cut and restored (taskforcesh/bullmq#2430, #4656), so
-        // it gets 20 s, and what the worker logged meanwhile is printed
+        // every connection it had is back (BullMQ's Worker.close() does not resolve while one of its
+        // connections is still reconnecting: taskforcesh/bullmq#2430); then its worker is closed,
+        // which waits for its job to end
+        await waitUntil(async () => proxy.connections >= connections, 60_000, 50);
         const closed = await within(closeCut(), 20_000, 'close').then(
           () => true,
           () => false,
@@ -308,6 +310,7 @@ describe.skipIf(!cluster.available)('scenarios 8.1–8.3: superseded steps stop 
             .map((l) => l.msg)
             .join(' | ')}`,
         );
+        expect(closed).toBe(true);
         expect(await resourceVersions(NS)).toEqual(rolledBack);
         await noCanary();
         expect((await record(sc, id)).state).toBe('rolled_back');
