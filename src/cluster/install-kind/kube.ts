@@ -26,7 +26,8 @@ export const WAYPOINT_CLASS = 'istio-waypoint';
 
 interface Listed<T> {
   items: T[];
-  metadata?: { _continue?: string };
+  /** `_continue` in the typed clients' objects, `continue` in the raw JSON of custom objects. */
+  metadata?: { _continue?: string; continue?: string };
 }
 
 interface GatewayObj {
@@ -164,7 +165,7 @@ export class KubeInstallationInspector implements InstallationInspector {
         : await this.client.request(what, (o) => fn(page, o), { signal });
       if (got === null) return null;
       out.push(...got.items);
-      cont = got.metadata?._continue || undefined;
+      cont = got.metadata?._continue || got.metadata?.continue || undefined;
     } while (cont);
     return out;
   }
