@@ -10,7 +10,7 @@ type FlagSpec = Record<string, 'value' | 'switch'>;
 const FLAGS: Partial<Record<Subcommand, FlagSpec>> = {
   upgrade: { revision: 'value', waves: 'value', strategy: 'value', cluster: 'value', 'dry-run': 'switch' },
   status: { details: 'switch', wave: 'value' },
-  list: { refusals: 'switch' },
+  list: { refusals: 'switch', page: 'value' },
   ps: { cluster: 'value' },
 };
 
@@ -175,9 +175,17 @@ function parseSub(sub: Subcommand, s: Split): IstioCommand {
         ...(wave !== undefined ? { wave: Number(wave) } : {}),
       };
     }
-    case 'list':
+    case 'list': {
       noMore(sub, s.positional);
-      return { kind: 'list', refusals: s.flags.get('refusals') === true };
+      const page = str(s, 'page');
+      if (page !== undefined && !/^[1-9]\d{0,3}$/.test(page))
+        refuse(sub, 'invalid_value', `\`--page\` takes a page number, e.g. \`--page 2\`, not "${page}".`);
+      return {
+        kind: 'list',
+        refusals: s.flags.get('refusals') === true,
+        ...(page !== undefined ? { page: Number(page) } : {}),
+      };
+    }
     case 'rollback': // read by parseWithReason; here only when that could not (no id)
       return { kind: 'rollback', id: upgradeId(sub, first) };
     case 'abort':

@@ -22,6 +22,8 @@ export interface ListCommand {
   kind: 'list';
   /** The latest refused requests (policy and engine refusals), not the upgrades. */
   refusals: boolean;
+  /** Which page of upgrades (20 a page, newest first); 1 when absent. */
+  page?: number;
 }
 export interface RollbackCommand {
   kind: 'rollback';

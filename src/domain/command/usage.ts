@@ -59,14 +59,14 @@ export const USAGE: Record<Subcommand, Usage> = {
     examples: ['status', 'status up-7k3q', 'status up-7k3q --wave 2', 'status up-7k3q --details'],
   },
   list: {
-    line: '/istio list [--refusals]',
+    line: '/istio list [--page N] [--refusals]',
     about:
       'List recent upgrades of the clusters this channel may view. --refusals lists the latest refused requests instead.',
     detail: [
-      'The 20 most recent upgrades (any state) of the clusters this channel drives; incident channels see every cluster.',
+      'The 20 most recent upgrades (any state) of the clusters this channel drives; incident channels see every cluster. `--page 2` shows the 20 before those, and so on.',
       '`--refusals`: the latest 20 refused requests (who, where, what, why) about those clusters, and those refused in this channel. Every refusal is also in the refusal log and, for an upgrade, its audit log.',
     ],
-    examples: ['list', 'list --refusals'],
+    examples: ['list', 'list --page 2', 'list --refusals'],
   },
   rollback: {
     line: '/istio rollback ID [reason…]',

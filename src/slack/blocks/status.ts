@@ -88,7 +88,13 @@ export function waveMessages(r: UpgradeRecord, w: Wave, maxBlocks = 45): SlackMe
   return out;
 }
 
-export function listMessage(records: UpgradeRecord[], title = 'Recent upgrades'): SlackMessage {
+export function listMessage(
+  records: UpgradeRecord[],
+  title = 'Recent upgrades',
+  more?: string,
+): SlackMessage {
+  if (records.length === 0 && title !== 'Recent upgrades')
+    return { text: `${title}: none`, blocks: [section(`*${title}*\nNo upgrades on this page.`)] };
   if (records.length === 0)
     return {
       text: 'No upgrades yet.',
@@ -98,13 +104,38 @@ export function listMessage(records: UpgradeRecord[], title = 'Recent upgrades')
     (r) =>
       `\`${r.id}\` \`${esc(r.cluster)}\` ${esc(r.from.version)} → ${esc(r.to.version)} · ${STATE_LABEL[r.state]} · ${stepLabel(r.step, r)} · by ${mention(r.requester)} ${when(r.createdAt)}`,
   );
-  return titledList(title, lines);
+  const m = titledList(title, lines);
+  if (more) m.blocks.push(context(more));
+  return m;
 }
 
-/** One section: a bold title over the lines, cut to Slack's limit with a count of the rest. */
+/** A bold title over the lines, packed into as many sections as they need (at most 5, each within
+ * Slack's section limit); past that, cut with a count of the rest. */
 function titledList(title: string, lines: string[]): SlackMessage {
-  const cut = cutList(lines, { maxChars: LIMITS.sectionText - 40, more: (n) => `…and ${n} more` });
-  return { text: `${title}: ${lines.length}`, blocks: [section(`*${title}*\n${cut.text}`)] };
+  const max = LIMITS.sectionText - 40;
+  const blocks: Block[] = [];
+  let chunk: string[] = [`*${title}*`];
+  let size = chunk[0]!.length;
+  let i = 0;
+  for (; i < lines.length && blocks.length < 5; i++) {
+    const line = lines[i]!;
+    if (size + line.length + 1 > max && chunk.length > 0) {
+      blocks.push(section(chunk.join('\n')));
+      chunk = [];
+      size = 0;
+      if (blocks.length === 5) break;
+    }
+    chunk.push(line);
+    size += line.length + 1;
+  }
+  if (chunk.length > 0 && blocks.length < 5) blocks.push(section(chunk.join('\n')));
+  else i -= chunk.length;
+  const rest = lines.slice(i);
+  if (rest.length > 0) {
+    const cut = cutList(rest, { maxChars: 0, more: (n) => `…and ${n} more` });
+    blocks.push(context(cut.text || `…and ${rest.length} more`));
+  }
+  return { text: `${title}: ${lines.length}`, blocks };
 }
 
 /** `/istio list --refusals`: who was refused what, where and why, newest first; `scope` says which. */

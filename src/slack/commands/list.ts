@@ -4,6 +4,7 @@
  */
 import type { ListCommand } from '../../domain/command/types.js';
 import { isIncidentChannel, mayView } from '../../domain/policy.js';
+import type { UpgradeRecord } from '../../domain/upgrade/record.js';
 import type { Refusal } from '../../engine/api.js';
 import { listMessage, refusalsMessage } from '../blocks/status.js';
 import { drivableFrom } from '../clusters.js';
@@ -67,6 +68,17 @@ export async function list(ask: Asked, cmd: ListCommand): Promise<void> {
     await ask.reply(refusalsMessage(await visibleRefusals(ask), scope));
     return;
   }
-  const records = await deps.service.list({ limit: SHOWN });
-  await ask.reply(listMessage(records.filter((r) => mayView(deps.policy, actor.channel, r.cluster).allowed)));
+  // Pages of what this channel may view, newest first, read from the store a batch at a time.
+  const page = cmd.page ?? 1;
+  const want = SHOWN * page;
+  const visible: UpgradeRecord[] = [];
+  for (let offset = 0; visible.length <= want; ) {
+    const batch = await deps.service.list({ limit: 100, offset });
+    if (batch.length === 0) break;
+    offset += batch.length;
+    visible.push(...batch.filter((r) => mayView(deps.policy, actor.channel, r.cluster).allowed));
+  }
+  const shown = visible.slice(want - SHOWN, want);
+  const more = visible.length > want ? `Older ones: \`/istio list --page ${page + 1}\`` : undefined;
+  await ask.reply(listMessage(shown, page > 1 ? `Recent upgrades, page ${page}` : 'Recent upgrades', more));
 }
