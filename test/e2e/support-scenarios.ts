@@ -80,6 +80,16 @@ export async function resetMesh(): Promise<void> {
     await adm.deleteMutatingWebhookConfiguration({ name }).catch(() => undefined);
   for (const name of leftover(await adm.listValidatingWebhookConfiguration()))
     await adm.deleteValidatingWebhookConfiguration({ name }).catch(() => undefined);
+  // and the tag Services 1.28+ `tag set` creates (istiod-revision-tag-<tag>): `tag list` reads them
+  // too, so one left over would show a tag on a revision of an earlier scenario
+  const tagServices = await core.listNamespacedService({
+    namespace: 'istio-system',
+    labelSelector: 'istio.io/tag',
+  });
+  for (const svc of tagServices.items)
+    await core
+      .deleteNamespacedService({ name: svc.metadata!.name!, namespace: 'istio-system' })
+      .catch(() => undefined);
   await waitFor(
     'previous namespaces and control planes gone',
     async () => {
@@ -88,7 +98,12 @@ export async function resetMesh(): Promise<void> {
       const ds = await apps.listNamespacedDeployment({ namespace: 'istio-system' });
       if (ds.items.length > 0) return false;
       const m = await adm.listMutatingWebhookConfiguration();
-      return !m.items.some((x) => /^istio/.test(x.metadata?.name ?? ''));
+      if (m.items.some((x) => /^istio/.test(x.metadata?.name ?? ''))) return false;
+      const svc = await core.listNamespacedService({
+        namespace: 'istio-system',
+        labelSelector: 'istio.io/tag',
+      });
+      return svc.items.length === 0;
     },
     180_000,
     1000,
@@ -216,7 +231,14 @@ export async function webhookNames(): Promise<string[]> {
 export async function tags(version: string): Promise<Record<string, string>> {
   const r = await istioctl(version, ['tag', 'list', '-o', 'json']);
   const l = JSON.parse(r.stdout || '[]') as { tag: string; revision: string }[];
-  return Object.fromEntries(l.map((t) => [t.tag, t.revision]));
+  const out: Record<string, string> = {};
+  for (const t of l) {
+    // istioctl lists a tag once per revision it finds it on (webhook and Service disagreeing)
+    if (t.tag && out[t.tag] !== undefined && out[t.tag] !== t.revision)
+      throw new Error(`tag ${t.tag} points at two revisions: ${out[t.tag]} and ${t.revision}`);
+    out[t.tag] = t.revision;
+  }
+  return out;
 }
 
 /** Waits until asynchronous deletions after an uninstall are over (istiod and injector gone). */
