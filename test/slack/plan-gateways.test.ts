@@ -18,3 +18,21 @@ describe('plan message: gateways', () => {
     );
   });
 });
+
+describe('plan message: why each wave', () => {
+  it('says why the planned waves hold their namespaces while they are pending', () => {
+    const r = rec({});
+    r.waves = [
+      {
+        index: 1,
+        namespaces: ['shop'],
+        status: 'pending',
+        reasons: { shop: 'marked canary (istio-upgrade-bot.io/canary)' },
+      },
+      { index: 2, namespaces: ['a', 'b'], status: 'pending', reasons: { a: 'next 10%', b: 'next 10%' } },
+    ];
+    const text = JSON.stringify(planMessage(r).blocks);
+    expect(text).toContain('_marked canary (istio-upgrade-bot.io/canary)_');
+    expect(text).toContain('_next 10%_');
+  });
+});

@@ -29,6 +29,9 @@ export function waveLine(r: UpgradeRecord, w: Wave): string {
     { maxChars: NS_PER_WAVE_CHARS, more: (n) => `+${n} more: \`/istio status ${r.id} --wave ${w.index}\`` },
   ).text.replace(/\n/g, ', ');
   let line = `${WAVE_ICON[w.status]} *Wave ${w.index}* (${w.namespaces.length} ns): ${ns}`;
+  // why these namespaces are in this wave, when the bot planned the waves (not with --waves)
+  const why = [...new Set(Object.values(w.reasons ?? {}))];
+  if (why.length > 0 && w.status === 'pending') line += `\n      _${esc(clip(why.join('; '), 200))}_`;
   if (w.progress && (w.status === 'running' || r.currentWave === w.index)) {
     const p = w.progress;
     line += `\n      workloads restarted *${p.restarted}/${p.total}*, ready *${p.ready}/${p.total}*`;
