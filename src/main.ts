@@ -14,6 +14,7 @@ import {
   createEngine,
   type DirectClusterAccess,
 } from './engine/index.js';
+import { throttled } from './engine/throttle.js';
 import { createLogger, type Logger, scrubSecrets } from './log.js';
 import { type Check, startHealthServer } from './ops/health.js';
 import { countRefusals, createMetrics, fanOut, metricsObserver } from './ops/metrics.js';
@@ -32,7 +33,10 @@ export interface Running {
 export async function run(config: Config, logger: Logger): Promise<Running> {
   const redisOptions = redisOptionsFromUrl(config.REDIS_URL);
   const redis = new Redis({ ...redisOptions, maxRetriesPerRequest: 3, lazyConnect: false });
-  redis.on('error', (err) => logger.warn({ err }, 'Redis connection error'));
+  redis.on(
+    'error',
+    throttled((f, m) => logger.warn(f, m), 'Redis connection error'),
+  );
   // ROLE=bot: names only (configuration, not a connection); workers read the clusters for it.
   const registry =
     config.ROLE === 'bot'

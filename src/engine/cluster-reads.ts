@@ -23,6 +23,7 @@ import type { InstallationView } from '../domain/upgrade/installation.js';
 import type { MeshView } from '../domain/upgrade/plan.js';
 import { isCodedError } from '../errors.js';
 import type { ClusterNames, ClusterRegistry } from './ports.js';
+import { throttled } from './throttle.js';
 
 export const READS_QUEUE_NAME = 'mesh-reads';
 export const DEFAULT_READ_TIMEOUT_MS = 10_000;
@@ -245,7 +246,10 @@ export async function startReadWorker(o: {
       concurrency: o.concurrency ?? 8,
     },
   );
-  worker.on('error', (e) => o.logger.warn({ err: e }, 'read worker error'));
+  worker.on(
+    'error',
+    throttled((f, m) => o.logger.warn(f, m), 'read worker error'),
+  );
   await worker.waitUntilReady();
   return { close: () => worker.close() };
 }

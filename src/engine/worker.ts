@@ -25,6 +25,7 @@ import {
   Superseded,
 } from './runtime.js';
 import { HANDLERS, type StepContext, StepHalted } from './steps/index.js';
+import { throttled } from './throttle.js';
 
 /** Longest wait for the job that holds an upgrade (a step still running its own course). */
 const MAX_TAKEOVER_WAIT_MS = 60 * 60_000;
@@ -328,7 +329,10 @@ export async function startWorker(
     stalledInterval: o.stalledIntervalMs,
     maxStalledCount: o.maxStalledCount,
   });
-  worker.on('error', (e) => rt.logger.warn({ err: e }, 'worker error'));
+  worker.on(
+    'error',
+    throttled((f, m) => rt.logger.warn(f, m), 'worker error'),
+  );
   const stopFor = (run: StepRun, cause: string) =>
     advance(rt, run.id, {
       type: 'step_failed',
