@@ -124,8 +124,10 @@ describe.skipIf(!cluster.available)('istio canary smoke (real kube-apiserver + r
   it('runs real istioctl x precheck -o json', async () => {
     const r = await run(istioctlWrapperPath(NEW), ['x', 'precheck', '-o', 'json'], 120_000);
     expect(r.exitCode, r.stderr).toBe(0);
-    const trimmed = r.stdout.trim();
-    if (trimmed !== '') expect(Array.isArray(JSON.parse(trimmed))).toBe(true);
+    // Observed with both revisions installed: no findings, which istioctl says on stderr, printing
+    // nothing on stdout even with -o json (precheck.go); a finding would be JSON on stdout, exit 1.
+    expect(r.stdout.trim()).toBe('');
+    expect(r.stderr).toContain('No issues found when checking the cluster');
   });
 
   it('injects a sidecar of the labelled revision into a Deployment', async () => {

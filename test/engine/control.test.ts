@@ -1,13 +1,16 @@
 // Pause / resume / abort, approval expiry, a failed step stops the upgrade (retry, rollback, abort).
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpgradeCommand } from '../../src/domain/command/types.js';
 import type { UpgradeRecord } from '../../src/domain/upgrade/record.js';
 import type { Engine } from '../../src/engine/index.js';
+import { QUEUE_NAME, type StepJobData } from '../../src/engine/queue.js';
 import { standinRegistry } from '../support/cluster-standin.js';
 import {
   ALICE,
   approveUntilEnd,
   BOB,
+  REDIS,
   RecordingNotifier,
   seededCluster,
   testEngine,
@@ -21,6 +24,29 @@ afterEach(async () => {
   await engine?.close();
   engine = undefined;
 });
+
+/**
+ * The step jobs of upgrade `id` in the engine's queue, by state: what will run (`waiting`, `delayed`,
+ * `prioritized`), what runs (`active`) and what ran (`completed`, `failed`, kept 24 h).
+ */
+async function stepJobs(prefix: string, id: string) {
+  const q = new Queue<StepJobData>(QUEUE_NAME, {
+    connection: { ...REDIS, maxRetriesPerRequest: null },
+    prefix,
+  });
+  try {
+    const states = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed'] as const;
+    const out = {} as Record<(typeof states)[number], string[]>;
+    for (const st of states)
+      out[st] = (await q.getJobs([st]))
+        .filter((j) => j?.name !== 'expire' && j?.data?.id === id)
+        .map((j) => `${j.data.step}${j.data.wave === undefined ? '' : `-w${j.data.wave}`}`)
+        .sort();
+    return out;
+  } finally {
+    await q.close();
+  }
+}
 
 async function setup(tag: string, extra: Parameters<typeof testEngine>[3] = {}, tickMs = 20) {
   const prefix = uniquePrefix(tag);
@@ -36,7 +62,7 @@ async function setup(tag: string, extra: Parameters<typeof testEngine>[3] = {}, 
       const r = await e.service.get(req.value.id);
       return r && p(r) ? r : null;
     });
-  return { cluster, notifier, id: req.value.id, service: e.service, until };
+  return { cluster, notifier, prefix, id: req.value.id, service: e.service, until };
 }
 
 describe('approval expiry', () => {
@@ -64,14 +90,20 @@ describe('approval expiry', () => {
 
 describe('pause / resume / abort', () => {
   it('pause while a step runs lets it finish and holds; resume continues to the end', async () => {
-    const { id, service, until } = await setup('pause', {}, 300);
+    const { id, prefix, service, until } = await setup('pause', {}, 300);
     await approveUntilEnd(service, id, { stopWhen: (r) => r.step === 'wait_rollouts' });
     const p = await service.pause(id, BOB);
     expect(p).toMatchObject({ ok: true, value: { state: 'paused' } });
     const held = await until((r) => r.step === 'verify_sidecars');
     expect(held.state).toBe('paused');
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await service.get(id))?.step).toBe('verify_sidecars');
+    // Held: once the step that ran has finished, nothing of the upgrade is queued or running, and
+    // verify_sidecars was never queued (a pause that only changed the state would have queued it).
+    await expect.poll(async () => (await stepJobs(prefix, id)).active).toEqual([]);
+    const jobs = await stepJobs(prefix, id);
+    expect([jobs.waiting, jobs.delayed, jobs.prioritized]).toEqual([[], [], []]);
+    expect([...jobs.completed, ...jobs.failed]).not.toContain('verify_sidecars-w1');
+    expect(jobs.completed).toContain('wait_rollouts-w1');
+    expect(await service.get(id)).toMatchObject({ state: 'paused', step: 'verify_sidecars' });
     expect(await service.pause(id, BOB)).toMatchObject({ ok: false, error: { code: 'invalid_state' } });
     expect(await service.resume(id, BOB)).toMatchObject({ ok: true, value: { state: 'running' } });
     expect((await approveUntilEnd(service, id, { timeoutMs: 20_000 })).state).toBe('done');
@@ -115,8 +147,15 @@ describe('a failed step', () => {
       cause: expect.stringContaining('istiod-1-24-2'),
     });
     expect(notifier.events.filter((e) => e.type === 'stopped')).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await engine.service.get(req.value.id))?.state).toBe('stopped'); // no silent retry
+    // No silent retry: the failed step ran once, and once it has finished nothing of the upgrade is
+    // queued or running.
+    await expect.poll(async () => (await stepJobs(prefix, req.value.id)).active).toEqual([]);
+    const jobs = await stepJobs(prefix, req.value.id);
+    expect([jobs.waiting, jobs.delayed, jobs.prioritized]).toEqual([[], [], []]);
+    expect([...jobs.completed, ...jobs.failed].filter((j) => j === 'verify_control_plane')).toEqual([
+      'verify_control_plane',
+    ]);
+    expect((await engine.service.get(req.value.id))?.state).toBe('stopped');
     expect(await engine.service.retry(req.value.id, BOB)).toMatchObject({
       ok: true,
       value: { state: 'running' },

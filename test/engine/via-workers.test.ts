@@ -197,7 +197,16 @@ describe('engine without cluster access (ROLE=bot)', () => {
     const notifier = new RecordingNotifier();
     const bot = track(botEngine(prefix, clusterNames(['prod']), notifier, { clusterReadTimeoutMs: 8_000 }));
     const asked = bot.reads.mesh('prod');
-    await new Promise((r) => setTimeout(r, 300));
+    // The read is queued and nobody answers it yet (no worker): it is waiting, not done or failed.
+    const q = await readsQueue(prefix);
+    await expect
+      .poll(() => q.getJobCounts('waiting', 'active', 'completed', 'failed'))
+      .toMatchObject({
+        waiting: 1,
+        active: 0,
+        completed: 0,
+        failed: 0,
+      });
     await workerSide(prefix, notifier);
     const res = await asked;
     expect(res).toMatchObject({ ok: true, value: { controlPlanes: [{ revision: '1-23-1' }] } });
