@@ -3,12 +3,19 @@
 // builds on the previous one. Without the cluster binaries: a loud notice (CI=true: failure).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SynczProxyStatus } from '../../src/cluster/proxy-status/syncz.js';
 import type { ClusterAdapters } from '../../src/cluster/registry.js';
 import { parseProxyStatus, workloadOf } from '../../src/domain/proxystatus/index.js';
 import type { RolloutProgress, WorkloadRef } from '../../src/engine/ports.js';
-import { istioVersions, revisionOf, waitForWebhooksOnStandin } from '../support/cluster-harness.js';
+import {
+  istioVersions,
+  kubeConfig,
+  revisionOf,
+  waitFor,
+  waitForWebhooksOnStandin,
+} from '../support/cluster-harness.js';
 import {
   adapters,
   clusterGate,
@@ -60,9 +67,67 @@ describe.skipIf(!gate.run)('cluster adapters (real kube-apiserver, real istioctl
     expect(e.code).toBe('istioctl_missing');
   });
 
-  it('precheck answers findings as data', LONG, async () => {
-    expect(Array.isArray(await a.installer.precheck(NEW))).toBe(true);
-  });
+  it(
+    'precheck answers findings as data: none on a clean cluster, a Gateway API CRD too old as findings',
+    LONG,
+    async () => {
+      // The real istioctl says "No issues found" on stderr and prints nothing on stdout: no findings.
+      expect(await a.installer.precheck(NEW)).toEqual([]);
+      // An HTTPRoute CRD serving only v1alpha2: istioctl's checkGatewayAPIs reports IST0156 (below the
+      // v1beta1 it needs, an Error) and IST0172 (below v1, a Warning), as JSON on stdout, exit 1.
+      const crds = kubeConfig().makeApiClient(ApiextensionsV1Api);
+      const name = 'httproutes.gateway.networking.k8s.io';
+      await crds.createCustomResourceDefinition({
+        body: {
+          metadata: {
+            name,
+            annotations: {
+              'api-approved.kubernetes.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/1538',
+            },
+          },
+          spec: {
+            group: 'gateway.networking.k8s.io',
+            scope: 'Namespaced',
+            names: {
+              plural: 'httproutes',
+              singular: 'httproute',
+              kind: 'HTTPRoute',
+              listKind: 'HTTPRouteList',
+            },
+            versions: [
+              {
+                name: 'v1alpha2',
+                served: true,
+                storage: true,
+                schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } },
+              },
+            ],
+          },
+        },
+      });
+      try {
+        const found = await a.installer.precheck(NEW);
+        expect([...found].sort((x, y) => x.code.localeCompare(y.code))).toEqual([
+          {
+            code: 'IST0156',
+            level: 'Error',
+            message: expect.stringMatching(/version v1alpha2 is lower than the minimum version: v1beta1/),
+          },
+          {
+            code: 'IST0172',
+            level: 'Warning',
+            message: expect.stringMatching(/version v1alpha2 is lower than the minimum version: v1\b/),
+          },
+        ]);
+      } finally {
+        await crds.deleteCustomResourceDefinition({ name });
+        await waitFor('the HTTPRoute CRD gone', async () =>
+          (await crds.listCustomResourceDefinition()).items.every((c) => c.metadata?.name !== name),
+        );
+      }
+      expect(await a.installer.precheck(NEW)).toEqual([]);
+    },
+  );
 
   it('installs two revisions side by side and verifies them', LONG, async () => {
     await a.installer.install(OLD, R_OLD);
