@@ -48,15 +48,20 @@ describe('redis connection loss', () => {
     // Cut while wave 1 waits for its rollouts, and again while wave 2 is awaiting approval.
     await approveUntilEnd(e.service, id, { stopWhen: (r) => r.step === 'wait_rollouts' });
     const before = proxy.connections;
-    proxy.cut();
-    await new Promise((r) => setTimeout(r, 1200));
-    proxy.restore();
+    const p = proxy;
+    // Each outage lasts until the engine has seen it: its connections tried to reconnect and were
+    // refused (not a fixed time, which a slow machine could spend before anyone noticed).
+    const outage = async () => {
+      const refused = p.refused;
+      p.cut();
+      await waitUntil(async () => p.refused >= refused + 3, 10_000);
+      p.restore();
+    };
+    await outage();
     await approveUntilEnd(e.service, id, {
       stopWhen: (r) => r.state === 'awaiting_approval' && r.approval?.wave === 2,
     });
-    proxy.cut();
-    await new Promise((r) => setTimeout(r, 800));
-    proxy.restore();
+    await outage();
     const end = await approveUntilEnd(e.service, id, { timeoutMs: 30_000 });
     expect(end.state, JSON.stringify(end.stopped)).toBe('done');
     expect(end.waves.every((w) => w.status === 'done')).toBe(true);

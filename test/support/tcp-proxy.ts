@@ -9,6 +9,8 @@ export class TcpProxy {
   private sockets = new Set<Socket>();
   private cut_ = false;
   port = 0;
+  /** Connections refused while cut: how often a client tried to reconnect during the outage. */
+  refused = 0;
 
   constructor(
     private readonly upstreamHost: string,
@@ -16,6 +18,7 @@ export class TcpProxy {
   ) {
     this.server = createServer((client) => {
       if (this.cut_) {
+        this.refused++;
         client.destroy();
         return;
       }
