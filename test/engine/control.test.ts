@@ -98,7 +98,7 @@ describe('pause / resume / abort', () => {
     expect(held.state).toBe('paused');
     // Held: once the step that ran has finished, nothing of the upgrade is queued or running, and
     // verify_sidecars was never queued (a pause that only changed the state would have queued it).
-    await expect.poll(async () => (await stepJobs(prefix, id)).active).toEqual([]);
+    await expect.poll(async () => (await stepJobs(prefix, id)).active, { timeout: 10_000 }).toEqual([]);
     const jobs = await stepJobs(prefix, id);
     expect([jobs.waiting, jobs.delayed, jobs.prioritized]).toEqual([[], [], []]);
     expect([...jobs.completed, ...jobs.failed]).not.toContain('verify_sidecars-w1');
@@ -149,7 +149,9 @@ describe('a failed step', () => {
     expect(notifier.events.filter((e) => e.type === 'stopped')).toHaveLength(1);
     // No silent retry: the failed step ran once, and once it has finished nothing of the upgrade is
     // queued or running.
-    await expect.poll(async () => (await stepJobs(prefix, req.value.id)).active).toEqual([]);
+    await expect
+      .poll(async () => (await stepJobs(prefix, req.value.id)).active, { timeout: 10_000 })
+      .toEqual([]);
     const jobs = await stepJobs(prefix, req.value.id);
     expect([jobs.waiting, jobs.delayed, jobs.prioritized]).toEqual([[], [], []]);
     expect([...jobs.completed, ...jobs.failed].filter((j) => j === 'verify_control_plane')).toEqual([
