@@ -90,12 +90,15 @@ describe('approval expiry', () => {
 
 describe('pause / resume / abort', () => {
   it('pause while a step runs lets it finish and holds; resume continues to the end', async () => {
-    const { id, prefix, service, until } = await setup('pause', {}, 300);
+    const { id, prefix, service, until, cluster } = await setup('pause', {}, 300);
+    // wait_rollouts takes 2 s more, so the pause lands while it runs even on a loaded machine
+    await cluster.setDelay('restarter.waitForRollouts', 2_000);
     await approveUntilEnd(service, id, { stopWhen: (r) => r.step === 'wait_rollouts' });
     const p = await service.pause(id, BOB);
     expect(p).toMatchObject({ ok: true, value: { state: 'paused' } });
     const held = await until((r) => r.step === 'verify_sidecars');
     expect(held.state).toBe('paused');
+    await cluster.setDelay('restarter.waitForRollouts', 0);
     // Held: once the step that ran has finished, nothing of the upgrade is queued or running, and
     // verify_sidecars was never queued (a pause that only changed the state would have queued it).
     await expect.poll(async () => (await stepJobs(prefix, id)).active, { timeout: 10_000 }).toEqual([]);

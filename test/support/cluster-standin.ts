@@ -6,7 +6,7 @@
  * - workloads per namespace; `restart(…, restartedAt)` starts a new rollout only when the stamp
  *   changes (like a template patch with the same value); a rollout completes one tick later;
  * - a pod's sidecar revision is decided by the injector when the rollout starts and changes only
- *   on restart;
+ *   on restart; while a rollout runs, one pod of its new template (injected then) is already there;
  * - proxy-status text in the 1.14–1.26 table format (`NAME CLUSTER CDS LDS EDS RDS ECDS ISTIOD
  *   VERSION`, NAME `pod.namespace`, ISTIOD `istiod-<rev>-<hash>-<5>`);
  * - injectable failures (`failNext`).
@@ -227,6 +227,18 @@ export class ClusterStandin {
           workload: ref,
           revision: w.podRevision,
           proxyVersion: w.podRevision ? version : null,
+        });
+      }
+      // A rollout in progress has already created a pod of its new template (a rolling update's
+      // surge pod), injected when it was created: it shows until the rollout completes.
+      if (w.rolloutStartedAt != null && w.nextRevision !== undefined) {
+        const next = w.nextRevision;
+        out.push({
+          pod: `${w.name}-${hashOf(`${w.name}${w.restartedAt}`, 10)}-surge`,
+          namespace: w.namespace,
+          workload: ref,
+          revision: next,
+          proxyVersion: next ? (s.controlPlanes.find((c) => c.revision === next)?.version ?? null) : null,
         });
       }
     }
