@@ -117,7 +117,7 @@ export interface InstalledGateways {
   ownedBy(revision: string, signal?: AbortSignal): Promise<WorkloadRef[]>;
   /** Every object of those gateways (Deployment, Service, ServiceAccount, RBAC, PDB, HPA) as it is now,
    * serialised for `restore`. */
-  snapshot(revision: string, signal?: AbortSignal): Promise<string>;
+  snapshot(revision: string, signal?: AbortSignal): Promise<{ data: string; gateways: WorkloadRef[] }>;
   /** Puts the snapshot's objects back (the old image and revision labels, so the other revision's
    * uninstall no longer owns them) and waits for the gateway Deployments to roll out. Idempotent. */
   restore(snapshot: string, signal?: AbortSignal): Promise<WorkloadRef[]>;

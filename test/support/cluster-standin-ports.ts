@@ -142,7 +142,10 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
       },
       async snapshot(revision: string) {
         const owned = ((await self.state()).installGateways ?? []).filter((g) => g.revision === revision);
-        return JSON.stringify(owned);
+        return {
+          data: JSON.stringify(owned),
+          gateways: owned.map((g) => ({ kind: 'Deployment' as const, namespace: g.namespace, name: g.name })),
+        };
       },
       async restore(snapshot: string, signal?: AbortSignal) {
         await self.maybeFail('installedGateways.restore', signal);

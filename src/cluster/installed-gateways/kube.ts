@@ -82,6 +82,16 @@ export function metadataPatch(
   };
 }
 
+/** The gateway Deployments among an install's objects. */
+const deployments = (owned: { kind: Kind; obj: Obj }[]): WorkloadRef[] =>
+  owned
+    .filter((x) => x.kind.kind === 'Deployment')
+    .map((x) => ({
+      kind: 'Deployment',
+      namespace: x.obj.metadata?.namespace ?? '',
+      name: x.obj.metadata?.name ?? '',
+    }));
+
 export class KubeInstalledGateways implements InstalledGateways {
   private readonly kinds: Kind[];
   constructor(
@@ -166,18 +176,13 @@ export class KubeInstalledGateways implements InstalledGateways {
   }
 
   async ownedBy(revision: string, signal?: AbortSignal): Promise<WorkloadRef[]> {
-    return (await this.owned(revision, signal))
-      .filter((x) => x.kind.kind === 'Deployment')
-      .map((x) => ({
-        kind: 'Deployment',
-        namespace: x.obj.metadata?.namespace ?? '',
-        name: x.obj.metadata?.name ?? '',
-      }));
+    return deployments(await this.owned(revision, signal));
   }
 
-  async snapshot(revision: string, signal?: AbortSignal): Promise<string> {
-    const objs = (await this.owned(revision, signal)).map((x) => keep(x.kind.kind, x.kind.apiVersion, x.obj));
-    return JSON.stringify({ revision, objects: objs });
+  async snapshot(revision: string, signal?: AbortSignal): Promise<{ data: string; gateways: WorkloadRef[] }> {
+    const owned = await this.owned(revision, signal);
+    const objects = owned.map((x) => keep(x.kind.kind, x.kind.apiVersion, x.obj));
+    return { data: JSON.stringify({ revision, objects }), gateways: deployments(owned) };
   }
 
   async restore(snapshot: string, signal?: AbortSignal): Promise<WorkloadRef[]> {

@@ -47,12 +47,14 @@ export const installControlPlane: StepHandler = async (ctx) => {
   // Checkpoint before the side effect: the undo is known before anything is installed. Undone in
   // reverse: the old install's gateways are put back and the tags restored before the canary goes.
   if (!ctx.record.compensations.some((c) => c.kind === 'uninstall_canary')) {
-    const [owned, snapshot, before] = await Promise.all([
-      ctx.ports.installedGateways.ownedBy(from.revision, ctx.signal),
+    // One read of the old install's gateways: the snapshot names them too.
+    const [snapshot, before] = await Promise.all([
       ctx.ports.installedGateways.snapshot(from.revision, ctx.signal),
       ctx.ports.inspector.tags(ctx.signal),
     ]);
-    if (owned.length > 0) await ctx.store.putBlob(gatewaySnapshotKey(id), snapshot, false, SNAPSHOT_TTL_MS);
+    const owned = snapshot.gateways;
+    if (owned.length > 0)
+      await ctx.store.putBlob(gatewaySnapshotKey(id), snapshot.data, false, SNAPSHOT_TTL_MS);
     await ctx.checkpoint((r) => {
       pushOnce(r.compensations, { kind: 'uninstall_canary', revision: to.revision });
       pushOnce(r.compensations, { kind: 'restore_tags', revision: to.revision, before });
