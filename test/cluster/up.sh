@@ -12,6 +12,13 @@ REPO="$(cd "$HERE/../.." && pwd)"
 
 KUBECONFIG_PATH="$CLUSTER_STATE/kubeconfig"
 export KWOK_WORKDIR="$CLUSTER_STATE/kwok"
+# The controller-manager's client rate limit (--kube-api-qps/--kube-api-burst): it bounds how fast
+# the cluster itself rolls Deployments out, so the benchmarks print it beside their figures. The
+# defaults are kube-controller-manager's own (20/30), which kwokctl keeps (disableQPSLimits false).
+CM_QPS="${CLUSTER_CM_QPS:-20}"
+CM_BURST="${CLUSTER_CM_BURST:-30}"
+[[ "$CM_QPS" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "CLUSTER_CM_QPS must be a number of requests per second (e.g. 20), not '$CM_QPS'" 2
+[[ "$CM_BURST" =~ ^[0-9]+$ ]] || die "CLUSTER_CM_BURST must be a whole number of requests (e.g. 30), not '$CM_BURST'" 2
 
 # The cluster's daemons outlive this script: they must not inherit the caller's open files.
 close_inherited_fds
@@ -33,7 +40,8 @@ healthy() {
 print_usage() {
   cat <<EOF
 
-Cluster '$CLUSTER_NAME' is up (Kubernetes $K8S_VERSION, 2 KWOK nodes, injector stand-in).
+Cluster '$CLUSTER_NAME' is up (Kubernetes $K8S_VERSION, 2 KWOK nodes, injector stand-in,
+controller-manager QPS $(running_cm CLUSTER_CM_QPS), burst $(running_cm CLUSTER_CM_BURST)).
   state (this checkout's): $CLUSTER_STATE
   export KUBECONFIG=$KUBECONFIG_PATH
   $KUBECTL get nodes
@@ -44,8 +52,12 @@ EOF
   echo "Everything as shell variables: bash test/cluster/env.sh   Stop: npm run cluster:down"
 }
 
-if healthy; then
-  log "cluster already up"
+# A running cluster started with another controller-manager rate limit than the one asked for
+# (CLUSTER_CM_QPS/CLUSTER_CM_BURST set) is replaced; without them, any running cluster will do.
+running_cm() { sed -n "s/^$1=//p" "$CLUSTER_STATE/cluster.env" 2>/dev/null; }
+if healthy && { [ -z "${CLUSTER_CM_QPS:-}${CLUSTER_CM_BURST:-}" ] ||
+  { [ "$(running_cm CLUSTER_CM_QPS)" = "$CM_QPS" ] && [ "$(running_cm CLUSTER_CM_BURST)" = "$CM_BURST" ]; }; }; then
+  log "cluster already up (controller-manager QPS $(running_cm CLUSTER_CM_QPS), burst $(running_cm CLUSTER_CM_BURST))"
   print_usage
   exit 0
 fi
@@ -60,7 +72,7 @@ mkdir -p "$CLUSTER_STATE/bin"
 # port-forward to a "kubelet") can leave the machine. Nodes report kubelet v1.33.x like real ones.
 printf '%s\n' 'kind: KwokctlConfiguration' 'apiVersion: config.kwok.x-k8s.io/v1alpha1' 'options:' \
   '  bindAddress: 127.0.0.1' >"$CLUSTER_STATE/kwokctl.yaml"
-log "creating cluster $CLUSTER_NAME (kwokctl, binary runtime) in $CLUSTER_STATE"
+log "creating cluster $CLUSTER_NAME (kwokctl, binary runtime; controller-manager QPS $CM_QPS, burst $CM_BURST) in $CLUSTER_STATE"
 start=$(date +%s)
 command -v flock >/dev/null 2>&1 || die "flock (util-linux) is not on PATH"
 mkdir -p "$CLUSTER_CACHE"
@@ -76,6 +88,8 @@ if ! "$KWOK/kwokctl" -c "$CLUSTER_STATE/kwokctl.yaml" create cluster --name "$CL
   --kube-authorization=true \
   --extra-args "kube-apiserver=service-cluster-ip-range=127.96.0.0/16" \
   --extra-args "kube-controller-manager=service-cluster-ip-range=127.96.0.0/16" \
+  --extra-args "kube-controller-manager=kube-api-qps=$CM_QPS" \
+  --extra-args "kube-controller-manager=kube-api-burst=$CM_BURST" \
   --extra-args "kwok-controller=node-ip=127.0.0.1" \
   --wait 120s >"$CLUSTER_STATE/kwokctl-create.log" 2>&1 9>&-; then
   tail -n 30 "$CLUSTER_STATE/kwokctl-create.log" >&2
@@ -131,6 +145,8 @@ KUBECONFIG=$KUBECONFIG_PATH
 KUBECTL=$KUBECTL
 CLUSTER_NAME=$CLUSTER_NAME
 K8S_VERSION=$K8S_VERSION
+CLUSTER_CM_QPS=$CM_QPS
+CLUSTER_CM_BURST=$CM_BURST
 INJECTOR_STANDIN_PORT=$(cat "$CLUSTER_STATE/injector-standin.port")
 EOF
 log "cluster up in $(($(date +%s) - start))s"
