@@ -9,8 +9,10 @@
  */
 import type { Measurement, WaveAnalysisResult } from '../domain/upgrade/analysis.js';
 import { MEASUREMENTS_KEPT } from '../domain/upgrade/analysis.js';
-import type { AnalysisCheck, WaveAnalysis, WaveAnalysisRequest } from '../engine/ports.js';
+import type { MetricSeries } from '../domain/upgrade/chart.js';
+import type { AnalysisCheck, WaveAnalysis, WaveAnalysisRequest, WaveSeriesRequest } from '../engine/ports.js';
 import { type PrometheusClient, PrometheusError, sleep } from './prometheus.js';
+import { readSeries } from './series.js';
 import {
   checkVerdict,
   decide,
@@ -87,6 +89,11 @@ export class PrometheusWaveAnalysis implements WaveAnalysis {
         queries,
       };
     }
+  }
+
+  /** The chart's series (series.ts): query_range per namespace and metric. */
+  series(req: WaveSeriesRequest, signal?: AbortSignal): Promise<MetricSeries[]> {
+    return readSeries(this.prom, req, signal);
   }
 
   /** Runs `fn` over `items` with at most `concurrency` at once, results in order. */

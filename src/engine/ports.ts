@@ -12,6 +12,7 @@
  * classification: src/cluster/kube/faults.ts) and give every request its own timeout.
  */
 import type { AnalysisSpec, WaveAnalysisResult } from '../domain/upgrade/analysis.js';
+import type { ChartWindow, MetricSeries, WaveChart } from '../domain/upgrade/chart.js';
 import type { InstallationView } from '../domain/upgrade/installation.js';
 import type { NamespaceTarget, UpgradeRecord } from '../domain/upgrade/record.js';
 
@@ -171,6 +172,18 @@ export interface WaveAnalysis {
     req: WaveAnalysisRequest,
     opts: { signal?: AbortSignal; onCheck?: (c: AnalysisCheck) => void },
   ): Promise<WaveAnalysisResult>;
+  /**
+   * Each metric of the spec per namespace over `window` (Prometheus' query_range), for the wave's
+   * chart. Read-only; rejects when the series cannot be read (the chart is then left out, never the
+   * wave). Absent: this analysis draws no chart.
+   */
+  series?(req: WaveSeriesRequest, signal?: AbortSignal): Promise<MetricSeries[]>;
+}
+
+export interface WaveSeriesRequest {
+  spec: AnalysisSpec;
+  namespaces: string[];
+  window: ChartWindow;
 }
 
 /**
@@ -225,7 +238,15 @@ export type UpgradeEvent =
   | { type: 'approval_decided'; key: string; record: UpgradeRecord }
   | { type: 'wave_progress'; key: string; record: UpgradeRecord; wave: number; progress: RolloutProgress }
   | { type: 'wave_diff'; key: string; record: UpgradeRecord; wave: number; diff: unknown }
-  | { type: 'wave_analysis'; key: string; record: UpgradeRecord; wave: number; result: WaveAnalysisResult }
+  | {
+      type: 'wave_analysis';
+      key: string;
+      record: UpgradeRecord;
+      wave: number;
+      result: WaveAnalysisResult;
+      /** The chart's data, or why there is none (absent: the analysis draws no chart). */
+      chart?: WaveChart;
+    }
   | { type: 'warning'; key: string; record: UpgradeRecord; message: string }
   | { type: 'stopped'; key: string; record: UpgradeRecord }
   | { type: 'state_changed'; key: string; record: UpgradeRecord; by?: string; reason?: string };

@@ -12,6 +12,8 @@ export const fileKey = {
   plan: 'file:plan',
   namespaces: (wave: number) => `file:ns:w${wave}`,
   diff: (wave: number) => `file:diff:w${wave}`,
+  /** The chart of one analysis (its event key: each run of the analysis has its own). */
+  chart: (eventKey: string) => `file:chart:${eventKey}`,
 };
 
 /** Shares `f` into the thread unless it is there already (by `key`); returns the file's name. */
@@ -29,7 +31,7 @@ export async function shareOnce(
     thread_ts: thread,
     filename: f.name,
     title: f.title,
-    content: f.content,
+    ...(typeof f.content === 'string' ? { content: f.content } : { file: f.content }),
     initial_comment: f.comment,
   });
   const id = (res as { files?: { files?: { id?: string }[] }[] }).files?.[0]?.files?.[0]?.id;

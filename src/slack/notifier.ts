@@ -16,15 +16,16 @@ import type { ProxyDiff } from '../domain/proxystatus/model.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
 import type { Notifier, UpgradeEvent } from '../engine/ports.js';
 import type { Logger } from '../log.js';
-import { analysisActionsMessage, analysisMessage } from './blocks/analysis.js';
+import { analysisActionsMessage, analysisMessage, chartMissing } from './blocks/analysis.js';
 import { approvalKey, approvalMessage, decidedMessage, namespacesFit } from './blocks/approval.js';
 import { diffFits, diffMessage } from './blocks/diff.js';
 import { diffFile, namespacesFile, planFile, type ThreadFile } from './blocks/files.js';
 import { stepNote } from './blocks/notes.js';
 import { noteKey, type Phase, type PhaseView, phaseKey, phaseMessage, phaseOf } from './blocks/phase.js';
 import { planMessage, wavesFit } from './blocks/plan.js';
-import type { SlackMessage } from './blocks/text.js';
+import { context, type SlackMessage } from './blocks/text.js';
 import { stateChangedMessage, stoppedMessage, warningMessage } from './blocks/thread.js';
+import { chartFile } from './chart/index.js';
 import { fileKey, shareOnce } from './files.js';
 import type { NotifierStore } from './store.js';
 
@@ -197,8 +198,25 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         await updateParent(r);
         break;
       }
-      case 'wave_analysis':
-        await reply(r, analysisMessage(r, e.wave, e.result));
+      case 'wave_analysis': {
+        // The table, then its chart (ADR 12); a chart that cannot be read, drawn or uploaded is only said.
+        const chart = e.chart && (await chartFile(e.chart));
+        if (chart && 'error' in chart)
+          logger.warn({ upgradeId: r.id, wave: e.wave, err: chart.error }, 'no chart for the analysis');
+        await reply(
+          r,
+          analysisMessage(r, e.wave, e.result, chart && 'error' in chart ? chart.error : undefined),
+        );
+        if (chart && 'file' in chart) {
+          const thread = (await ensureParent(r)).ts;
+          try {
+            await shareOnce(client, store, r, thread, fileKey.chart(e.key), chart.file);
+          } catch (err) {
+            logger.warn({ err, upgradeId: r.id, wave: e.wave }, 'could not upload the chart to the thread');
+            const why = `Slack refused the upload (${err instanceof Error ? err.message : String(err)})`;
+            await reply(r, { text: chartMissing(e.wave, why), blocks: [context(chartMissing(e.wave, why))] });
+          }
+        }
         // Not passed and not rolled back by the policy: the upgrade pauses; Roll back is one click.
         if (
           e.result.verdict !== 'passed' &&
@@ -206,6 +224,7 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         )
           await reply(r, analysisActionsMessage(r, e.wave, e.result));
         break;
+      }
       case 'warning':
         await reply(r, warningMessage(r, e.message));
         break;

@@ -4,10 +4,12 @@
  * Read-only, so a re-run after a crash simply analyses again; the start is checkpointed first (the
  * record shows the analysis running), the result is checkpointed on the wave before anyone is told.
  * Passed: the step is done. Failed: the policy's `onFailure` (pause or rollback). Inconclusive (no
- * data, NaN, Prometheus unreachable): always a pause, with the reason.
+ * data, NaN, Prometheus unreachable): always a pause, with the reason. The thread gets the table and
+ * a chart of the window (chart.ts); the chart is best effort and never decides anything.
  */
 import { appendAudit } from '../../domain/upgrade/machine-core.js';
 import { StepFailure } from '../runtime.js';
+import { waveChart } from './chart.js';
 import { StepHalted, type StepHandler, waveOf } from './context.js';
 
 export const analyzeWave: StepHandler = async (ctx) => {
@@ -45,12 +47,15 @@ export const analyzeWave: StepHandler = async (ctx) => {
   await ctx.checkpoint((rec) => {
     rec.waves[wave.index - 1]!.analysis = result;
   });
+  // The chart's series, read after the verdict is kept: a chart that cannot be read is only noted.
+  const chart = await waveChart(ctx, wave, spec, result);
   await ctx.notify({
     type: 'wave_analysis',
     key: `${r.id}:analysis:w${wave.index}:${ctx.run.seq}`,
     record: ctx.record,
     wave: wave.index,
     result,
+    ...(chart ? { chart } : {}),
   });
   const summary = `wave ${wave.index} analysis ${result.verdict}: ${result.reason}`;
   if (result.verdict === 'passed') return { detail: result.reason };

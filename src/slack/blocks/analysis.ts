@@ -37,7 +37,17 @@ export function verdictLine(wave: number, res: WaveAnalysisResult): string {
   return `${ICON[res.verdict]} Wave ${wave} traffic analysis: *${res.verdict}* — ${esc(clip(res.reason, 500))}`;
 }
 
-export function analysisMessage(r: UpgradeRecord, wave: number, res: WaveAnalysisResult): SlackMessage {
+/** Said instead of the chart when it could not be read or drawn (the table is the evidence). */
+export const chartMissing = (wave: number, why: string) =>
+  `:warning: The chart of wave ${wave} could not be drawn: ${esc(clip(why, 600))}. The table is the whole evidence.`;
+
+export function analysisMessage(
+  r: UpgradeRecord,
+  wave: number,
+  res: WaveAnalysisResult,
+  /** Why the chart that should follow could not be drawn. */
+  noChart?: string,
+): SlackMessage {
   const rows = cutList(analysisRows(res).map(esc), {
     maxChars: LIMITS.sectionText - 8,
     more: (n) => `…${n} more: /istio status ${r.id}`,
@@ -49,6 +59,7 @@ export function analysisMessage(r: UpgradeRecord, wave: number, res: WaveAnalysi
       esc(clip(res.reason, 1500)),
       `\`${esc(res.spec)}\` · ${res.checks} check(s), ${res.failedChecks} failed · ${res.queries} Prometheus queries · baseline → now`,
     ),
+    ...(noChart === undefined ? [] : [context(chartMissing(wave, noChart))]),
   ];
   return {
     text: clip(`${r.id}: wave ${wave} traffic analysis ${res.verdict}: ${res.reason}`, LIMITS.messageText),

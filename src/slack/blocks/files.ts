@@ -8,7 +8,8 @@ import type { UpgradeRecord } from '../../domain/upgrade/record.js';
 export interface ThreadFile {
   name: string;
   title: string;
-  content: string;
+  /** Text, or bytes (the PNG chart of a wave). */
+  content: string | Buffer;
   /** The message the file is shared with (plain words). */
   comment: string;
 }
