@@ -196,6 +196,22 @@ describe('Slack emulator: file uploads (files.uploadV2)', () => {
     expect(methods).toEqual(['files.getUploadURLExternal', 'files.completeUploadExternal']);
   });
 
+  it('keeps a binary file (a PNG chart) byte for byte', async () => {
+    const parent = await bot.chat.postMessage({ channel: 'C1', text: 'parent' });
+    const bytes = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7) % 256));
+    const res = await bot.filesUploadV2({
+      channel_id: 'C1',
+      thread_ts: parent.ts!,
+      filename: 'up-abcd-wave-1-traffic.png',
+      title: 'Wave 1',
+      file: bytes,
+    });
+    expect(res.ok).toBe(true);
+    const f = emu.state.thread('C1', parent.ts!).at(-1)!.files![0]!;
+    expect(f.length).toBe(512);
+    expect(f.bytes?.equals(bytes)).toBe(true);
+  });
+
   it('refuses what Slack refuses', async () => {
     expect(await callError(bot.files.getUploadURLExternal({ filename: 'x.txt', length: 0 }))).toBe(
       'invalid_arguments',

@@ -46,6 +46,7 @@ export function receiveUpload(
     bytes = raw.subarray(headEnd + 4, end);
   }
   f.content = bytes.toString('utf8');
+  f.bytes = Buffer.from(bytes);
   f.uploadedBytes = bytes.length;
   return { status: 200, body: `OK - ${bytes.length}` };
 }

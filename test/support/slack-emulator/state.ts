@@ -26,6 +26,8 @@ export interface EmuFile {
   length: number;
   /** What was uploaded (UTF-8), and how many bytes. */
   content?: string;
+  /** What was uploaded, byte for byte (a PNG is not UTF-8). */
+  bytes?: Buffer;
   uploadedBytes?: number;
   completed: boolean;
 }
