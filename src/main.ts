@@ -135,6 +135,8 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
       store: slackStore,
       // ROLE=all reads the cluster itself; ROLE=bot asks a worker (refused with no_worker if none answers).
       proxyStatus: proxyStatusQuery(engine.reads),
+      // The App Home's control planes: read the same way (direct, or a worker's answer).
+      home: { controlPlanes: (cluster, signal) => engine.reads.controlPlanes(cluster, signal) },
     });
     await slack.start();
     stops.unshift(() => slack.stop());

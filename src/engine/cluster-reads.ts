@@ -22,7 +22,7 @@ import { err, ok, type Result } from '../domain/result.js';
 import type { InstallationView } from '../domain/upgrade/installation.js';
 import type { MeshView } from '../domain/upgrade/plan.js';
 import { isCodedError } from '../errors.js';
-import type { ClusterNames, ClusterRegistry } from './ports.js';
+import type { ClusterNames, ClusterRegistry, ControlPlane } from './ports.js';
 import { throttled } from './throttle.js';
 
 export const READS_QUEUE_NAME = 'mesh-reads';
@@ -38,6 +38,8 @@ export interface ClusterReads {
   mesh(cluster: string): Promise<Result<MeshRead>>;
   /** Raw proxy-status outputs for every revision of the cluster, as the source produced them. */
   proxyStatus(cluster: string): Promise<Result<string[]>>;
+  /** The cluster's istiod revisions and versions (the App Home); `signal` stops a direct read. */
+  controlPlanes(cluster: string, signal?: AbortSignal): Promise<Result<ControlPlane[]>>;
 }
 
 export type ReadKind = keyof ClusterReads;
@@ -95,6 +97,18 @@ export function directReads(clusters: ClusterRegistry): ClusterReads {
         });
       }
     },
+    async controlPlanes(cluster, signal) {
+      try {
+        const ports = portsOf(cluster);
+        if (!ports) return unknownCluster(cluster, clusters.names());
+        return ok(await ports.inspector.controlPlanes(signal));
+      } catch (e) {
+        return err({
+          code: 'kube_api',
+          message: `Could not read the control planes of cluster ${cluster}: ${message(e)}`,
+        });
+      }
+    },
     async proxyStatus(cluster) {
       try {
         const ports = portsOf(cluster);
@@ -139,6 +153,11 @@ export class WorkerReads implements ClusterReads {
 
   proxyStatus(cluster: string): Promise<Result<string[]>> {
     return this.ask('proxyStatus', cluster) as Promise<Result<string[]>>;
+  }
+
+  /** Not cancellable mid-wait: bounded by `timeoutMs` like every read through a worker. */
+  controlPlanes(cluster: string): Promise<Result<ControlPlane[]>> {
+    return this.ask('controlPlanes', cluster) as Promise<Result<ControlPlane[]>>;
   }
 
   private async ask(kind: ReadKind, cluster: string): Promise<Result<unknown>> {
@@ -234,9 +253,9 @@ export async function startReadWorker(o: {
       const { kind, cluster, notAfter } = job.data;
       if (Date.now() > notAfter)
         return err({ code: 'expired', message: `Nobody waits for this read of ${cluster} any more.` });
-      if (kind !== 'mesh' && kind !== 'proxyStatus')
+      if (kind !== 'mesh' && kind !== 'proxyStatus' && kind !== 'controlPlanes')
         return err({ code: 'engine_error', message: `Unknown read "${String(kind)}".` });
-      const res = await reads[kind](cluster);
+      const res = await reads[kind](cluster, AbortSignal.timeout(Math.max(1, notAfter - Date.now())));
       if (!res.ok) o.logger.warn({ cluster, kind, code: res.error.code }, 'cluster read refused');
       return res;
     },

@@ -15,6 +15,7 @@ import { boltLogger } from './bolt-logger.js';
 import { registerCommands } from './commands/router.js';
 import type { ProxyStatusQuery, SlackDeps } from './context.js';
 import { createGroupResolver } from './groups.js';
+import { type HomeOptions, registerHome } from './home/index.js';
 import { guardSlackRequests } from './http-guard.js';
 import { withIdentity } from './identity.js';
 import type { NotifierStore } from './store.js';
@@ -50,6 +51,8 @@ export interface SlackAppOptions {
   maxBodyBytes?: number;
   /** The slash command's name (default `/istio`). */
   command?: string;
+  /** The App Home tab: its cluster read (`engine.reads.controlPlanes`), clock and deadlines. */
+  home?: HomeOptions;
 }
 
 export interface SlackApp {
@@ -143,6 +146,7 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
   };
   registerCommands(app, deps, o.command);
   registerActions(app, deps);
+  registerHome(app, deps, o.home);
 
   return {
     app,

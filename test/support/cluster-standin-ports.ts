@@ -12,7 +12,12 @@ export function standinPorts(self: ClusterStandin): ClusterPorts {
     s.workloads.find((w) => w.kind === r.kind && w.namespace === r.namespace && w.name === r.name);
   return {
     inspector: {
-      controlPlanes: async () => (await self.state()).controlPlanes,
+      // Read-only (no failNext: reads from other processes must not write the state); `delays` apply.
+      async controlPlanes(signal?: AbortSignal) {
+        const delay = (await self.state()).delays?.['inspector.controlPlanes'] ?? 0;
+        if (delay > 0) await self.slow('inspector.controlPlanes', delay, signal);
+        return (await self.state()).controlPlanes;
+      },
       tags: async () => (await self.state()).tags,
       namespaces: async () => (await self.state()).namespaces,
       gatewayNamespaces: async () =>

@@ -163,7 +163,7 @@ export class ClusterStandin {
   }
 
   /** A slow call: logged when it starts and when it ends or is cancelled. */
-  private async slow(method: string, ms: number, signal?: AbortSignal): Promise<void> {
+  async slow(method: string, ms: number, signal?: AbortSignal): Promise<void> {
     const log = (outcome: CallLogEntry['outcome']) =>
       this.redis.rpush(`${this.key}:calls`, JSON.stringify({ method, outcome, at: this.now() }));
     await log('started');

@@ -12,6 +12,8 @@ export interface SignedRequestOptions {
   signature?: string;
   /** Sign this body but send `rawBody` (tampering in transit). */
   signBody?: string;
+  /** Default form-encoded (commands, clicks); Events API requests are `application/json`. */
+  contentType?: string;
 }
 
 export interface SignedResponse {
@@ -32,6 +34,7 @@ export async function signedRequest(
   const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = { ...signedHeaders(opts.secret, opts.signBody ?? rawBody, ts) };
   if (opts.signature !== undefined) headers['x-slack-signature'] = opts.signature;
+  if (opts.contentType !== undefined) headers['content-type'] = opts.contentType;
   const t0 = performance.now();
   const res = await fetch(url, { method: 'POST', headers, body: rawBody });
   const body = await res.text();

@@ -11,9 +11,10 @@ import type { Engine } from '../../src/engine/index.js';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../src/slack/app.js';
 import { boltLogger } from '../../src/slack/bolt-logger.js';
 import type { ProxyStatusQuery } from '../../src/slack/context.js';
+import type { HomeOptions } from '../../src/slack/home/index.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
 import { createMemoryStore, type NotifierStore } from '../../src/slack/store.js';
-import { type StandinState, standinRegistry } from './cluster-standin.js';
+import { type ClusterStandin, type StandinState, standinRegistry } from './cluster-standin.js';
 import { seededCluster, silentLogger, testEngine, uniquePrefix, waitUntil } from './engine-harness.js';
 import { SlackEmulator } from './slack-emulator/server.js';
 import type { EmuMessage } from './slack-emulator/state.js';
@@ -41,6 +42,8 @@ export interface SlackHarness {
   slack: SlackApp;
   notifier: SlackNotifier;
   store: NotifierStore;
+  /** The stand-in clusters, by name. */
+  standins: Map<string, ClusterStandin>;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,8 @@ export async function startSlackHarness(
     defaultCluster?: string;
     /** What the stand-in clusters start with (default meshState()). */
     mesh?: StandinState;
+    /** App Home options (default: the engine's control-plane reads of the stand-in clusters). */
+    home?: HomeOptions;
   } = {},
 ): Promise<SlackHarness> {
   const emu = await new SlackEmulator().start();
@@ -100,6 +105,7 @@ export async function startSlackHarness(
     host: '127.0.0.1',
     clientOptions: opts.clientOptions ?? { retryConfig: TEST_RETRY },
     ...(opts.proxyStatus ? { proxyStatus: opts.proxyStatus } : {}),
+    home: { controlPlanes: (c, signal) => engine!.reads.controlPlanes(c, signal), ...opts.home },
   });
   const { port } = await slack.start();
   emu.delivery =
@@ -110,6 +116,7 @@ export async function startSlackHarness(
     slack,
     notifier,
     store,
+    standins: new Map(clusters.map((c) => [c.name, c])),
     async close() {
       await slack.stop().catch(() => {});
       await notifier.idle();

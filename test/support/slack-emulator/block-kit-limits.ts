@@ -1,7 +1,7 @@
 /**
  * STAND-IN for Slack's server-side Block Kit validation (test/support only). Checks the limits the bot
  * can run into, as documented on docs.slack.dev (reference/block-kit): a message holds at most 50
- * blocks; section text 3000, section fields ≤ 10 of 2000 each; header text 150; context ≤ 10 elements;
+ * blocks (a Home tab view 100: reference/views/home-tab-views); section text 3000, section fields ≤ 10 of 2000 each; header text 150; context ≤ 10 elements;
  * actions ≤ 25 elements; button text 75, value 2000, action_id 255 (unique in its block... and in the
  * message for our purposes); block_id 255 and unique in the message; confirm dialog title 100, text
  * 300, confirm/deny 30. Returns the list of problems in Slack's wording style (empty = valid).
@@ -79,11 +79,12 @@ function element(errs: string[], where: string, e: Json, actionIds: Set<string>)
   confirmDialog(errs, `${where}.confirm`, e.confirm);
 }
 
-/** Validates a message's `blocks` array; returns problems (empty when Slack would accept it). */
-export function validateBlocks(blocks: unknown): string[] {
+/** Validates a message's `blocks` array (a Home tab view's: `maxBlocks` 100); returns problems (empty
+ * when Slack would accept it). */
+export function validateBlocks(blocks: unknown, maxBlocks: number = LIMITS.blocks): string[] {
   const errs: string[] = [];
   if (!Array.isArray(blocks)) return ['blocks: must be an array'];
-  if (blocks.length > LIMITS.blocks) errs.push(`blocks: must contain at most ${LIMITS.blocks} items`);
+  if (blocks.length > maxBlocks) errs.push(`blocks: must contain at most ${maxBlocks} items`);
   const blockIds = new Set<string>();
   blocks.forEach((raw, i) => {
     const where = `[${i}]`;

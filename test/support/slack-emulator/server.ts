@@ -2,9 +2,10 @@
  * SLACK EMULATOR — a stand-in for Slack, for tests and benchmarks only. Serves, on 127.0.0.1 and a
  * random port: the Web API under `/api/<method>` (web-api.ts), file uploads under `/upload/<id>`
  * (files.ts), response URLs under `/response/<id>`,
- * and the Socket Mode WebSocket under `/link` (socket-mode.ts). It delivers slash commands and button
- * clicks to the app the way Slack does: signed HTTP POSTs (HTTP mode) or envelopes (Socket Mode), and
- * records everything (state.ts) for assertions.
+ * and the Socket Mode WebSocket under `/link` (socket-mode.ts). It delivers slash commands, button
+ * clicks and Events API events (`app_home_opened`) to the app the way Slack does: signed HTTP POSTs
+ * (HTTP mode; events as JSON `event_callback`s) or envelopes (Socket Mode), and records everything
+ * (state.ts) for assertions.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -217,10 +218,52 @@ export class SlackEmulator {
     return this.deliver('interactive', payload, formBody({ payload: JSON.stringify(payload) }));
   }
 
+  /**
+   * `user` opens the app's Home tab: an `app_home_opened` event (tab `home`, the DM channel, and the
+   * view last published for them, as Slack includes it once one exists).
+   */
+  async openHome(user: string): Promise<DeliveryResult> {
+    const current = this.state.homeViews.get(user);
+    return this.event({
+      type: 'app_home_opened',
+      user,
+      channel: `D${user.slice(1)}`,
+      tab: 'home',
+      event_ts: this.state.nextTs(),
+      ...(current ? { view: current.view } : {}),
+    });
+  }
+
+  /** Delivers an Events API event in its `event_callback` wrapper. */
+  async event(event: Record<string, unknown>): Promise<DeliveryResult> {
+    const t = Math.floor(Date.now() / 1000);
+    const payload = {
+      token: 'deprecated-verification-token',
+      team_id: this.state.teamId,
+      api_app_id: this.state.appId,
+      event,
+      type: 'event_callback',
+      event_id: `Ev0${this.state.nextTs().replace('.', '')}`,
+      event_time: t,
+      authorizations: [
+        {
+          enterprise_id: null,
+          team_id: this.state.teamId,
+          user_id: this.state.botUserId,
+          is_bot: true,
+          is_enterprise_install: false,
+        },
+      ],
+      is_ext_shared_channel: false,
+      event_context: `4-emulator-${t}`,
+    };
+    return this.deliver('events_api', payload, JSON.stringify(payload));
+  }
+
   private async deliver(
-    type: 'slash_commands' | 'interactive',
+    type: 'slash_commands' | 'interactive' | 'events_api',
     payload: Record<string, unknown>,
-    form: string,
+    body: string,
   ): Promise<DeliveryResult> {
     if (this.delivery.mode === 'socket') {
       const a = await this.socket.deliver(type, payload);
@@ -230,7 +273,10 @@ export class SlackEmulator {
         ms: a.ms,
       };
     }
-    const r = await signedRequest(this.delivery.url, form, { secret: this.signingSecret });
+    const r = await signedRequest(this.delivery.url, body, {
+      secret: this.signingSecret,
+      ...(type === 'events_api' ? { contentType: 'application/json' } : {}),
+    });
     if (r.ms > 3000) this.lateAcks.push({ type, ms: r.ms });
     let ack: Record<string, unknown> | undefined;
     if (r.body) {

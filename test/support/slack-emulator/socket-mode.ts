@@ -101,7 +101,10 @@ export class SocketModeEndpoint {
   }
 
   /** Sends an envelope to one connected app instance and resolves with its ack. */
-  deliver(type: 'slash_commands' | 'interactive', payload: Record<string, unknown>): Promise<EnvelopeAck> {
+  deliver(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: Record<string, unknown>,
+  ): Promise<EnvelopeAck> {
     const ws = [...this.sockets].at(-1);
     if (!ws) return Promise.reject(new Error('emulator: no Socket Mode connection'));
     const envelope_id = randomUUID();
@@ -117,6 +120,7 @@ export class SocketModeEndpoint {
           type,
           payload,
           accepts_response_payload: type === 'slash_commands',
+          ...(type === 'events_api' ? { retry_attempt: 0, retry_reason: '' } : {}),
         }),
       );
     });

@@ -2,6 +2,8 @@
  * STAND-IN for Slack's workspace state (test/support only): channels, users, user groups, the messages
  * and ephemeral messages the bot produced, and a record of every call, for assertions.
  */
+import type { EmuHomeView } from './views.js';
+
 export interface EmuMessage {
   channel: string;
   ts: string;
@@ -63,6 +65,8 @@ export interface Channel {
   id: string;
   name: string;
   members: Set<string>;
+  /** A private channel: only its members (the bot included) can read its member list. */
+  private?: boolean;
 }
 
 export class SlackState {
@@ -81,7 +85,18 @@ export class SlackState {
   readonly files = new Map<string, EmuFile>();
   /** The bot token's scopes (slack/manifest.yml plus files:write); a method needing another answers
    * `missing_scope`. */
-  readonly botScopes = new Set(['commands', 'chat:write', 'usergroups:read', 'files:write']);
+  readonly botScopes = new Set([
+    'commands',
+    'chat:write',
+    'usergroups:read',
+    'files:write',
+    'channels:read',
+    'groups:read',
+  ]);
+  /** The app's Home tab is enabled (manifest `features.app_home.home_tab_enabled`). */
+  homeTabEnabled = true;
+  /** Each user's published Home tab (views.publish). */
+  readonly homeViews = new Map<string, EmuHomeView>();
   rateLimit: RateLimitMode | null = null;
   /** Every Web API call (of `methods`, default all) answers this HTTP status (a Slack outage: 5xx). */
   outage: { status: number; methods?: string[] } | null = null;
@@ -94,11 +109,15 @@ export class SlackState {
     return this;
   }
 
-  /** A channel every known user (and, unless `botMember: false`, the bot) is in. */
-  addChannel(id: string, name = id.toLowerCase(), opts: { botMember?: boolean } = {}): this {
-    const members = new Set(this.users);
+  /** A channel every known user (or only `members`; and, unless `botMember: false`, the bot) is in. */
+  addChannel(
+    id: string,
+    name = id.toLowerCase(),
+    opts: { botMember?: boolean; members?: string[]; private?: boolean } = {},
+  ): this {
+    const members = new Set(opts.members ?? this.users);
     if (opts.botMember !== false) members.add(this.botUserId);
-    this.channels.set(id, { id, name, members });
+    this.channels.set(id, { id, name, members, ...(opts.private ? { private: true } : {}) });
     return this;
   }
 

@@ -3,11 +3,14 @@
  * checks and error names (docs.slack.dev/reference/methods/*): `not_authed`, `invalid_auth`,
  * `not_allowed_token_type`, `channel_not_found`, `not_in_channel`, `no_text`, `invalid_blocks`,
  * `invalid_blocks_format`, `msg_too_long`, `message_not_found`, `cant_update_message`,
- * `user_not_in_channel`, `no_such_subteam`, `unknown_method`, the file upload flow (files.ts), and 429 `ratelimited` with Retry-After.
+ * `user_not_in_channel`, `no_such_subteam`, `unknown_method`, the file upload flow (files.ts), the App
+ * Home's `views.publish`, `conversations.members` and `chat.getPermalink` (views.ts), and 429
+ * `ratelimited` with Retry-After.
  */
 import { validateBlocks } from './block-kit-limits.js';
 import { completeUploadExternal, getUploadURLExternal } from './files.js';
 import type { EmuMessage, SlackState } from './state.js';
+import { conversationsMembers, getPermalink, viewsPublish } from './views.js';
 
 export interface ApiResponse {
   status: number;
@@ -146,6 +149,10 @@ const METHODS: Record<string, (ctx: ApiContext, args: Args) => ApiResponse> = {
 
   'apps.connections.open': (ctx) => okBody({ url: ctx.openSocket() }),
 
+  'views.publish': ({ state }, args) => viewsPublish(state, args),
+  'conversations.members': ({ state }, args) => conversationsMembers(state, args),
+  'chat.getPermalink': ({ state }, args) => getPermalink(state, args),
+
   'files.getUploadURLExternal': ({ state, baseUrl }, args) => getUploadURLExternal(state, baseUrl, args),
   'files.completeUploadExternal': ({ state }, args) => completeUploadExternal(state, args),
 };
@@ -156,6 +163,7 @@ const SCOPES: Record<string, string> = {
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',
   'usergroups.users.list': 'usergroups:read',
+  'conversations.members': 'channels:read',
   'files.getUploadURLExternal': 'files:write',
   'files.completeUploadExternal': 'files:write',
 };

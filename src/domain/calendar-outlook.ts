@@ -1,0 +1,56 @@
+/**
+ * What a cluster's calendar says about now, for people (the App Home): open (until when), closed
+ * (opens when) or frozen (why, until when), and the next freeze ahead. Pure, on top of calendar.ts:
+ * local times come from Intl, never from offsets computed here.
+ */
+import { type Calendar, type Freeze, freezeAt, inWindow, nextOpening } from './calendar.js';
+
+const MINUTE = 60_000;
+/** How far ahead a window's end is looked for (a week and a day covers every weekly window). */
+const SEARCH_MINUTES = 8 * 24 * 60;
+
+export type Outlook =
+  /** Changes may run now; `until` is when that stops (a window's end or a freeze's start), null: not within a week. */
+  | { state: 'open'; until: number | null; nextFreeze: Freeze | null }
+  /** Outside every window; `opensAt` null: no window opens within a week. */
+  | { state: 'closed'; opensAt: number | null; nextFreeze: Freeze | null }
+  | { state: 'frozen'; freeze: Freeze; until: number; opensAt: number | null; nextFreeze: Freeze | null };
+
+/** The first freeze that starts after t (by its start). */
+export function nextFreezeAfter(cal: Calendar | undefined, t: number): Freeze | null {
+  const ahead = (cal?.freezes ?? []).filter((f) => Date.parse(f.from) > t);
+  ahead.sort((a, b) => Date.parse(a.from) - Date.parse(b.from));
+  return ahead[0] ?? null;
+}
+
+/** The first minute after t outside every window (t itself when outside); null when none within a week. */
+function windowEnd(cal: Calendar, t: number): number | null {
+  const windows = cal.windows ?? [];
+  const first = Math.floor(t / MINUTE) * MINUTE + MINUTE;
+  for (let i = 0; i < SEARCH_MINUTES; i++) {
+    const at = first + i * MINUTE;
+    if (!windows.some((w) => inWindow(w, at))) return at;
+  }
+  return null;
+}
+
+export function outlook(cal: Calendar | undefined, now: number): Outlook {
+  const frozen = freezeAt(cal, now);
+  if (frozen) {
+    return {
+      state: 'frozen',
+      freeze: frozen.freeze,
+      until: frozen.until,
+      opensAt: nextOpening(cal, now),
+      nextFreeze: nextFreezeAfter(cal, frozen.until - 1),
+    };
+  }
+  const nextFreeze = nextFreezeAfter(cal, now);
+  const windows = cal?.windows ?? [];
+  const open = windows.length === 0 || windows.some((w) => inWindow(w, now));
+  if (!open) return { state: 'closed', opensAt: nextOpening(cal, now), nextFreeze };
+  const freezeStart = nextFreeze ? Date.parse(nextFreeze.from) : null;
+  const end = windows.length === 0 ? null : windowEnd(cal!, now);
+  const until = end === null ? freezeStart : freezeStart === null ? end : Math.min(end, freezeStart);
+  return { state: 'open', until, nextFreeze };
+}
