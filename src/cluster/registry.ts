@@ -7,6 +7,7 @@ import type { ClusterPorts, ClusterRegistry, ProxyStatusSource } from '../engine
 import { CodedError, ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { IstioControlPlane } from './control-plane.js';
+import { KubeGatewayApiGateways } from './gateway-api/kube.js';
 import { KubeInstallationInspector } from './install-kind/kube.js';
 import { KubeInstalledGateways } from './installed-gateways/kube.js';
 import { Istioctl } from './istioctl/istioctl.js';
@@ -134,6 +135,7 @@ export function createClusterAdapters(c: ClusterConfig, o: ClusterRegistryOption
     gateways,
     installedGateways: new KubeInstalledGateways(kube, restarter, { istioNamespace, logger }),
     installation: new KubeInstallationInspector(kube, istioNamespace),
+    gatewayApi: new KubeGatewayApiGateways(kube, restarter, { logger }),
     restarter,
     proxyStatus,
     controlPlane,

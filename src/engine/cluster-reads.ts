@@ -19,6 +19,7 @@ import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { err, ok, type Result } from '../domain/result.js';
+import type { GatewayApiGateway } from '../domain/upgrade/gateway-api.js';
 import type { InstallationView } from '../domain/upgrade/installation.js';
 import type { MeshView } from '../domain/upgrade/plan.js';
 import { isCodedError } from '../errors.js';
@@ -31,6 +32,8 @@ export const DEFAULT_READ_TIMEOUT_MS = 10_000;
 /** The mesh as planning reads it; `installation` when the cluster has an InstallationInspector. */
 export interface MeshRead extends MeshView {
   installation?: InstallationView;
+  /** Gateway API gateways of class istio, when the cluster has the port (additive). */
+  gatewayApi?: GatewayApiGateway[];
 }
 
 export interface ClusterReads {
@@ -81,15 +84,22 @@ export function directReads(clusters: ClusterRegistry): ClusterReads {
       try {
         const ports = portsOf(cluster);
         if (!ports) return unknownCluster(cluster, clusters.names());
-        const [controlPlanes, tags, listed, gateways, installation] = await Promise.all([
+        const [controlPlanes, tags, listed, gateways, installation, gatewayApi] = await Promise.all([
           ports.inspector.controlPlanes(),
           ports.inspector.tags(),
           ports.inspector.namespaces(),
           ports.inspector.gatewayNamespaces?.() ?? ([] as string[]),
           ports.installation?.inspect(),
+          ports.gatewayApi?.list(),
         ]);
         const namespaces = listed.map((n) => (gateways.includes(n.name) ? { ...n, gateway: true } : n));
-        return ok({ controlPlanes, tags, namespaces, ...(installation ? { installation } : {}) });
+        return ok({
+          controlPlanes,
+          tags,
+          namespaces,
+          ...(installation ? { installation } : {}),
+          ...(gatewayApi ? { gatewayApi } : {}),
+        });
       } catch (e) {
         return err({
           code: 'kube_api',

@@ -13,6 +13,7 @@
  */
 import type { AnalysisSpec, WaveAnalysisResult } from '../domain/upgrade/analysis.js';
 import type { ChartWindow, MetricSeries, WaveChart } from '../domain/upgrade/chart.js';
+import type { GatewayApiGateway } from '../domain/upgrade/gateway-api.js';
 import type { InstallationView } from '../domain/upgrade/installation.js';
 import type { NamespaceTarget, UpgradeRecord } from '../domain/upgrade/record.js';
 
@@ -187,6 +188,31 @@ export interface WaveSeriesRequest {
 }
 
 /**
+ * Gateway API gateways of class `istio` (src/domain/upgrade/gateway-api.ts): istiod renders a
+ * Deployment for each, and which revision renders it follows the Gateway's or its namespace's
+ * `istio.io/rev` label or the `default` tag. Real adapter: src/cluster/gateway-api. A cluster without
+ * the Gateway API CRDs has none.
+ */
+export interface GatewayApiGateways {
+  list(signal?: AbortSignal): Promise<GatewayApiGateway[]>;
+  /** Sets the Gateway's `istio.io/rev` label to `value` (null removes it). Idempotent; a Gateway that
+   * is gone is skipped (returns false). */
+  setRevLabel(
+    gateway: { namespace: string; name: string },
+    value: string | null,
+    signal?: AbortSignal,
+  ): Promise<boolean>;
+  /** Waits until each gateway's Deployment is rendered by `revision` (template annotation
+   * `istio.io/rev`), rolled out, and every live pod of it carries that revision; throws
+   * CodedError(verify_failed) naming those that are not. */
+  verify(
+    gateways: { namespace: string; name: string }[],
+    revision: string,
+    opts: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<void>;
+}
+
+/**
  * How each istiod revision was installed (Helm or istioctl) and whether the mesh is ambient, for
  * planning: `request` refuses what the bot cannot upgrade safely (src/domain/upgrade/installation.ts).
  * Reads only. Real adapter: src/cluster/install-kind.
@@ -209,6 +235,8 @@ export interface ClusterPorts {
   analysis?: WaveAnalysis;
   /** How the mesh was installed (absent: not inspected, nothing refused for it). */
   installation?: InstallationInspector;
+  /** Gateway API gateways (absent: none are known). */
+  gatewayApi?: GatewayApiGateways;
 }
 
 /** The configured cluster names: configuration, not a connection (all a ROLE=bot process has). */

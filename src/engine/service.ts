@@ -18,6 +18,7 @@ import {
   type Who,
 } from '../domain/policy.js';
 import { err, ok, type Result } from '../domain/result.js';
+import { planGatewayApi } from '../domain/upgrade/gateway-api.js';
 import { checkInstallation, requestedTarget } from '../domain/upgrade/installation.js';
 import type { MachineEvent } from '../domain/upgrade/machine.js';
 import { type PlanOptions, planUpgrade } from '../domain/upgrade/plan.js';
@@ -231,6 +232,12 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
     );
     if (!installation.ok) return installation;
     if (!plan.ok) return plan;
+    // Gateway API gateways: when each moves; one that never would is refused (ADR 13).
+    const gatewayApi = planGatewayApi(mesh.value.gatewayApi ?? [], mesh.value, {
+      ...plan.value,
+      strategy: command.strategy,
+    });
+    if (!gatewayApi.ok) return gatewayApi;
     const at = isoNow(rt);
     for (let i = 0; i < 20; i++) {
       const rec: UpgradeRecord = {
@@ -243,6 +250,7 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
         ...(plan.value.tags ? { tags: plan.value.tags } : {}),
         // The cluster's traffic analysis as the policy says now: the upgrade keeps it to the end.
         ...(policy.clusters[cluster]?.analysis ? { analysis: policy.clusters[cluster].analysis } : {}),
+        ...(gatewayApi.value.gateways.length > 0 ? { gatewayApi: gatewayApi.value } : {}),
         waves: plan.value.waves.map((namespaces, j) => ({
           index: j + 1,
           namespaces,

@@ -51,6 +51,7 @@ const MUTATIONS = new Set([
   'tagger.removeTag',
   'mover.point',
   'gateways.moveGateways',
+  'gatewayApi.setRevLabel',
   'restarter.restart',
 ]);
 

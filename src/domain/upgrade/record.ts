@@ -3,6 +3,7 @@
  * Slack layer. Plain JSON (no Dates, no classes) so it round-trips through Redis unchanged.
  */
 import type { AnalysisSpec, WaveAnalysisResult } from './analysis.js';
+import type { GatewayApiPlan } from './gateway-api.js';
 
 export type Strategy = 'labels' | 'tags';
 
@@ -134,7 +135,17 @@ export type Compensation =
   /** Every tag as it was before the canary install (which may create `default` → canary by itself):
    * tags pointing at the canary `revision` are re-pointed or removed. */
   | { kind: 'restore_tags'; revision: string; before: { tag: string; revision: string }[] }
-  | { kind: 'restore_tag'; tag: string; revision: string };
+  | { kind: 'restore_tag'; tag: string; revision: string }
+  /** Gateway API gateways the bot relabelled `istio.io/rev=<to>`: their labels put back (null: none),
+   * then verified on `revision` (ADR 13). */
+  | {
+      kind: 'gateway_api_labels_back';
+      revision: string;
+      gateways: { gateway: string; label: string | null }[];
+    }
+  /** Gateway API gateways that move by themselves (a tag, their namespace): after the undo recorded
+   * before this one, wait until istiod has rendered them on `revision` again. */
+  | { kind: 'verify_gateway_api'; revision: string; phase: string; gateways: string[] };
 
 /** Where a namespace points: a revision (labels strategy) or a tag (tags strategy). */
 export type NamespaceTarget = { revision: string } | { tag: string } | { injection: 'enabled' };
@@ -166,6 +177,8 @@ export interface UpgradeRecord {
   analysis?: AnalysisSpec;
   /** What the plan found about gateways, for the plan message (additive). */
   gateways?: { inPlace: string[]; injected?: string[] };
+  /** The Gateway API gateways of class `istio` and when they move (additive; absent: none). */
+  gatewayApi?: GatewayApiPlan;
   compensations: Compensation[];
   /** Slack message timestamps, owned by the notifier (key → ts). */
   messages: Record<string, string>;

@@ -2,6 +2,7 @@
 import type { Compensation } from '../../domain/upgrade/record.js';
 import { StepFailure } from '../runtime.js';
 import { type StepHandler, same } from './context.js';
+import { relabelGatewayApi } from './gateway-api.js';
 
 const pushOnce = (list: Compensation[], c: Compensation) => {
   if (!list.some((x) => same(x, c))) list.push(c);
@@ -87,12 +88,15 @@ export const gateways: StepHandler = async (ctx) => {
   const moved = await ctx.ports.gateways.moveGateways(to.revision, ctx.signal);
   // The old install's gateways were upgraded in place by the canary install: they count too.
   const inPlace = await ctx.ports.installedGateways.ownedBy(to.revision, ctx.signal);
+  // Gateway API gateways labelled with the old revision: relabelled, rendered by the canary (ADR 13).
+  const gatewayApi = await relabelGatewayApi(ctx);
   const parts = [
     moved.length > 0 ? `moved: ${names(moved).join(', ')}` : '',
     inPlace.length > 0 ? `upgraded in place by the install: ${names(inPlace).join(', ')}` : '',
+    gatewayApi.length > 0 ? `Gateway API, relabelled: ${gatewayApi.join(', ')}` : '',
   ].filter(Boolean);
   return {
-    detail: `${moved.length + inPlace.length} gateway(s) on ${to.revision}${parts.length ? ` (${parts.join('; ')})` : ''}`,
+    detail: `${moved.length + inPlace.length + gatewayApi.length} gateway(s) on ${to.revision}${parts.length ? ` (${parts.join('; ')})` : ''}`,
   };
 };
 

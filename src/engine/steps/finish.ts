@@ -3,6 +3,7 @@ import type { Compensation } from '../../domain/upgrade/record.js';
 import { StepFailure } from '../runtime.js';
 import { NO_TAG, type StepHandler } from './context.js';
 import { pushOnce } from './controlplane.js';
+import { gatewayApiOnOld, recordGatewayApiUndo, tagScope, verifyGatewayApi } from './gateway-api.js';
 import { podsNotOn } from './wave.js';
 
 export const moveTags: StepHandler = async (ctx) => {
@@ -13,6 +14,8 @@ export const moveTags: StepHandler = async (ctx) => {
   if (r.tags) wanted.add(r.tags.stable);
   const canary = r.tags?.canary;
   if (!r.compensations.some((c) => c.kind === 'restore_tag' && c.tag !== canary)) {
+    // Gateway API gateways that follow the tags move with them: checked on rollback after the tags.
+    await recordGatewayApiUndo(ctx, 'finish', tagScope);
     const undo: Compensation[] = [...wanted].map((tag) => ({
       kind: 'restore_tag',
       tag,
@@ -26,7 +29,10 @@ export const moveTags: StepHandler = async (ctx) => {
     for (const c of r.compensations) if (c.kind === 'restore_tag' && c.tag !== canary) wanted.add(c.tag);
   }
   for (const tag of wanted) await ctx.ports.tagger.setTag(tag, r.to.revision, ctx.signal);
-  return { detail: `${[...wanted].join(', ')} → ${r.to.revision}` };
+  const gatewayApi = await verifyGatewayApi(ctx, tagScope);
+  const gw =
+    gatewayApi.length > 0 ? `; Gateway API gateway(s) on ${r.to.revision}: ${gatewayApi.join(', ')}` : '';
+  return { detail: `${[...wanted].join(', ')} → ${r.to.revision}${gw}` };
 };
 
 export const gracePeriod: StepHandler = async () => ({ detail: 'grace period over' });
@@ -39,6 +45,12 @@ export const checkOldUnused: StepHandler = async (ctx) => {
     throw new StepFailure(
       'verify_failed',
       `${owned.map((g) => `${g.namespace}/${g.name}`).join(', ')} still belong(s) to the install of ${from}: uninstalling ${from} would delete them while they serve traffic. Install them at ${ctx.record.to.revision} (e.g. with the canary's istioctl and the same profile) or move them to a gateway Deployment, then retry.`,
+    );
+  const gatewayApi = await gatewayApiOnOld(ctx);
+  if (gatewayApi.length > 0)
+    throw new StepFailure(
+      'verify_failed',
+      `Gateway API gateway(s) still on ${from}: ${gatewayApi.join(', ')}. Uninstalling ${from} would leave them without a control plane: point their istio.io/rev label (or their namespace's) at ${ctx.record.to.revision}, wait until istiod re-renders them, then retry.`,
     );
   const names = (await ctx.ports.inspector.namespaces(ctx.signal)).map((n) => n.name);
   const { wrong } = await podsNotOn(ctx, names, (rev) => rev !== from);

@@ -3,6 +3,7 @@ import type { NamespaceTarget } from '../../domain/upgrade/record.js';
 import type { PodSidecar, WorkloadRef } from '../ports.js';
 import { StepFailure } from '../runtime.js';
 import { NO_TAG, type StepHandler } from './context.js';
+import { labelsBack, verifyBack } from './gateway-api.js';
 import { podsNotOn, restartStamp, waitFor } from './wave.js';
 
 const key = (w: WorkloadRef) => `${w.kind}/${w.namespace}/${w.name}`;
@@ -97,6 +98,10 @@ export const compensate: StepHandler = async (ctx) => {
       }
       return { detail: done.length ? `tags restored: ${done.join(', ')}` : `no tag points at ${c.revision}` };
     }
+    case 'gateway_api_labels_back':
+      return { detail: await labelsBack(ctx, c) };
+    case 'verify_gateway_api':
+      return { detail: await verifyBack(ctx, c) };
     case 'restore_tag':
       if (c.revision === NO_TAG) await ctx.ports.tagger.removeTag(c.tag, ctx.signal);
       else await ctx.ports.tagger.setTag(c.tag, c.revision, ctx.signal);

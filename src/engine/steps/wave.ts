@@ -5,6 +5,7 @@ import { StepFailure } from '../runtime.js';
 import { NO_TAG, type StepContext, type StepHandler, waveOf } from './context.js';
 import { pushOnce } from './controlplane.js';
 import { diffTexts } from './diff.js';
+import { recordGatewayApiUndo, verifyGatewayApi, waveScope } from './gateway-api.js';
 
 export const baselineKey = (id: string, wave: number) => `ps:${id}:w${wave}:before`;
 
@@ -31,6 +32,8 @@ export const moveNamespaces: StepHandler = async (ctx) => {
   }
   // Checkpoint the undo (grouped by where each namespace pointed) before relabelling anything.
   if (!r.compensations.some((c) => c.kind === 'move_namespaces_back' && c.wave === wave.index)) {
+    // Gateway API gateways that follow these namespaces move with them: checked on rollback after.
+    await recordGatewayApiUndo(ctx, `wave ${wave.index}`, waveScope(ctx, wave.namespaces));
     const [all, tags] = await Promise.all([
       ctx.ports.inspector.namespaces(ctx.signal),
       ctx.ports.inspector.tags(ctx.signal),
@@ -174,7 +177,9 @@ export const verifySidecars: StepHandler = async (ctx) => {
         .map((p) => `${p.namespace}/${p.pod} (${p.revision})`)
         .join(', ')}${wrong.length > 5 ? ', …' : ''}`,
     );
-  return { detail: `${pods.filter((p) => p.revision).length} sidecar(s) on ${to}` };
+  const gatewayApi = await verifyGatewayApi(ctx, waveScope(ctx, wave.namespaces));
+  const gw = gatewayApi.length > 0 ? `; Gateway API gateway(s) on ${to}: ${gatewayApi.join(', ')}` : '';
+  return { detail: `${pods.filter((p) => p.revision).length} sidecar(s) on ${to}${gw}` };
 };
 
 export const postDiff: StepHandler = async (ctx) => {

@@ -55,6 +55,10 @@ export function undoWords(r: UpgradeRecord, c: Compensation): string {
       return c.revision
         ? `Point tag ${code(c.tag)} back at ${code(c.revision)}`
         : `Remove tag ${code(c.tag)}`;
+    case 'gateway_api_labels_back':
+      return `Set the \`istio.io/rev\` label of Gateway API ${plural(c.gateways.length, 'gateway')} (${c.gateways.map((g) => code(g.gateway)).join(', ')}) back to ${code(c.revision)} and check istiod renders them there`;
+    case 'verify_gateway_api':
+      return `Check that the Gateway API gateways of ${c.phase} (${c.gateways.map(code).join(', ')}) are rendered by ${code(c.revision)} again`;
   }
 }
 

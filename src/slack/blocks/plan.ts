@@ -75,6 +75,21 @@ export function gatewayText(r: UpgradeRecord): string | undefined {
   );
 }
 
+/** The Gateway API gateways: who serves each now, what it follows, when it moves; the #59959 warning. */
+export function gatewayApiText(r: UpgradeRecord): string | undefined {
+  const g = r.gatewayApi;
+  if (!g || g.gateways.length === 0) return undefined;
+  const lines = cutList(
+    g.gateways.map(
+      (x) =>
+        `• \`${esc(x.gateway)}\` on ${x.servedBy ? `\`${esc(x.servedBy)}\`` : '_no revision_'}, follows ${x.follows}: ${x.moves}`,
+    ),
+    { maxChars: 2200, more: (n) => `+${n} more: \`/istio status ${r.id}\`` },
+  ).text;
+  const warn = g.warnings.map((w) => `:warning: ${esc(w)}`).join('\n');
+  return clip(`*Gateway API gateways*\n${lines}${warn ? `\n${warn}` : ''}`, LIMITS.sectionText);
+}
+
 /** true when the parent message shows every wave. */
 export const wavesFit = (r: UpgradeRecord): boolean => planParts(r).left === 0;
 
@@ -104,6 +119,8 @@ function planParts(r: UpgradeRecord): { message: SlackMessage; left: number } {
   ];
   const gw = gatewayText(r);
   if (gw) blocks.push(section(gw));
+  const gwApi = gatewayApiText(r);
+  if (gwApi) blocks.push(section(gwApi));
   const stopped = stoppedText(r);
   if (stopped) blocks.push(section(stopped));
   if (r.rollback) {
