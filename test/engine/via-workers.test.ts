@@ -137,6 +137,19 @@ describe('engine without cluster access (ROLE=bot)', () => {
     await expect(proxyStatusQuery(bot.reads)({ cluster: 'broken' })).rejects.toThrow(/not seeded/);
   });
 
+  it('reads control planes through a worker for the App Home, keeping a failure as kube_api', async () => {
+    const prefix = uniquePrefix('via-cp');
+    const notifier = new RecordingNotifier();
+    await workerSide(prefix, notifier);
+    const bot = track(botEngine(prefix, clusterNames(['prod', 'broken']), notifier));
+    expect(await bot.reads.controlPlanes('prod')).toEqual({
+      ok: true,
+      value: [{ revision: '1-23-1', version: '1.23.1', ready: true }],
+    });
+    const broken = await bot.reads.controlPlanes('broken');
+    expect(broken.ok ? null : broken.error).toMatchObject({ code: 'kube_api', message: /not seeded/ });
+  });
+
   it('refuses with no_worker within the timeout when no worker runs, and leaves no job behind', async () => {
     const prefix = uniquePrefix('via-none');
     const bot = track(
