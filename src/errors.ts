@@ -12,6 +12,8 @@ export const ErrorCode = {
   IstioctlMissing: 'istioctl_missing',
   IstioctlFailed: 'istioctl_failed',
   IstioctlTimeout: 'istioctl_timeout',
+  /** A helm call (the Helm canary path) failed, timed out, was cancelled or could not start. */
+  HelmFailed: 'helm_failed',
   KubeApi: 'kube_api',
   RolloutFailed: 'rollout_failed',
   RolloutTimeout: 'rollout_timeout',

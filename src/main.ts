@@ -52,6 +52,7 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
           kubeRequestTimeoutMs: config.KUBE_REQUEST_TIMEOUT,
           kubeRetryBudgetMs: config.KUBE_RETRY_BUDGET,
           proxyStatusSource: config.PROXY_STATUS_SOURCE,
+          helm: { bin: config.HELM_PATH, repo: config.ISTIO_HELM_REPO },
           logger,
         });
   // Each cluster's traffic analysis over its Prometheus (issue 13), when one is configured.

@@ -3,11 +3,17 @@
  * (kubeconfig context or in-cluster), built lazily on first use so a broken kubeconfig for one cluster
  * does not stop the others.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ClusterPorts, ClusterRegistry, ProxyStatusSource } from '../engine/ports.js';
 import { CodedError, ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { IstioControlPlane } from './control-plane.js';
 import { KubeGatewayApiGateways } from './gateway-api/kube.js';
+import { type ChartSource, DEFAULT_ISTIO_HELM_REPO, parseChartSource } from './helm/commands.js';
+import { HelmIstio } from './helm/control-plane.js';
+import { Helm } from './helm/helm.js';
+import type { HelmRunner } from './helm/run.js';
 import { KubeInstallationInspector } from './install-kind/kube.js';
 import { KubeInstalledGateways } from './installed-gateways/kube.js';
 import { Istioctl } from './istioctl/istioctl.js';
@@ -54,8 +60,12 @@ export interface ClusterRegistryOptions {
   concurrency?: number;
   /** Namespaces holding injected gateways (default: all). */
   gatewayNamespaces?: string[] | undefined;
+  /** The Helm canary path: the helm binary (HELM_PATH, default `helm`), the Istio charts
+   * (ISTIO_HELM_REPO, default the official repository) and helm's own directory. */
+  helm?: { bin?: string | undefined; repo?: string | undefined; home?: string | undefined };
   /** Test hooks. */
   istioctlRunner?: IstioctlRunner;
+  helmRunner?: HelmRunner;
   syncz?: SynczOptions;
   watchTimeoutSeconds?: number;
 }
@@ -114,6 +124,26 @@ export function createClusterAdapters(c: ClusterConfig, o: ClusterRegistryOption
     istioNamespace,
     overlay: o.installOverlay,
   });
+  const charts: ChartSource = parseChartSource(o.helm?.repo ?? DEFAULT_ISTIO_HELM_REPO) ?? {
+    kind: 'repo',
+    url: DEFAULT_ISTIO_HELM_REPO,
+  };
+  const helm = new HelmIstio(
+    new Helm({
+      bin: o.helm?.bin ?? 'helm',
+      charts,
+      target: {
+        ...(c.context !== IN_CLUSTER ? { context: c.context } : {}),
+        ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
+      },
+      home: o.helm?.home ?? join(tmpdir(), 'istio-upgrade-bot-helm'),
+      timeoutMs: o.istioctlTimeoutMs,
+      logger,
+      ...(o.helmRunner ? { runner: o.helmRunner } : {}),
+    }),
+    controlPlane,
+    logger,
+  );
   let proxyStatus: ProxyStatusSource;
   switch (o.proxyStatusSource) {
     case 'syncz':
@@ -136,6 +166,7 @@ export function createClusterAdapters(c: ClusterConfig, o: ClusterRegistryOption
     installedGateways: new KubeInstalledGateways(kube, restarter, { istioNamespace, logger }),
     installation: new KubeInstallationInspector(kube, istioNamespace),
     gatewayApi: new KubeGatewayApiGateways(kube, restarter, { logger }),
+    helm,
     restarter,
     proxyStatus,
     controlPlane,

@@ -160,6 +160,16 @@ export const envSchema = z.object({
   /** Istio supports canary jumps of at most 2 minors; a larger value is an explicit operator override. */
   CANARY_MAX_MINOR_JUMP: z.coerce.number().int().min(1).max(10).default(2),
   ISTIOCTL_DOWNLOAD_URL: optionalUrl,
+  /** The Istio charts for Helm-managed meshes: a chart repository URL or an `oci://` reference. */
+  ISTIO_HELM_REPO: z
+    .string()
+    .regex(
+      /^(https?:\/\/[^\s/]+\S*|oci:\/\/[^\s/]+\/\S+)$/,
+      'a chart repository URL (https://blob.istio.io/istio-release/charts) or an OCI reference (oci://ghcr.io/istio/release/charts)',
+    )
+    .default('https://blob.istio.io/istio-release/charts'),
+  /** The helm binary for Helm-managed meshes (default: `helm` on PATH). */
+  HELM_PATH: z.string().min(1).default('helm'),
   PROXY_STATUS_SOURCE: z.enum(['istioctl', 'syncz', 'kubernetes']).default('istioctl'),
   APPROVAL_TTL: duration('APPROVAL_TTL', '24h'),
   GRACE_PERIOD: duration('GRACE_PERIOD', '10m'),

@@ -15,7 +15,7 @@ import type { AnalysisSpec, WaveAnalysisResult } from '../domain/upgrade/analysi
 import type { ChartWindow, MetricSeries, WaveChart } from '../domain/upgrade/chart.js';
 import type { GatewayApiGateway } from '../domain/upgrade/gateway-api.js';
 import type { InstallationView } from '../domain/upgrade/installation.js';
-import type { NamespaceTarget, UpgradeRecord } from '../domain/upgrade/record.js';
+import type { HelmInstallation, NamespaceTarget, UpgradeRecord } from '../domain/upgrade/record.js';
 
 export interface ControlPlane {
   revision: string; // `default` for an install without a revision
@@ -221,6 +221,27 @@ export interface InstallationInspector {
   inspect(signal?: AbortSignal): Promise<InstallationView>;
 }
 
+/**
+ * The Helm canary path (istio.io "Canary upgrade" with Helm) for one upgrade of a mesh whose istiod
+ * is a Helm release (`record.installer`): the same ports as the istioctl path, in Helm terms. The
+ * engine takes them instead of the cluster's `installer`, `tagger` and `gateways` for that upgrade
+ * (src/engine/installers.ts), so the steps do not change. Real adapter: src/cluster/helm.
+ * - install: `helm upgrade` of the `base` release to the target version, then `helm install
+ *   istiod-<rev>` of the `istiod` chart at the target version with the old istiod release's values
+ *   and `revision=<rev>`; uninstall of the canary: `helm uninstall istiod-<rev>`, `base` rolled back;
+ *   uninstall of the old revision: `helm uninstall` of its release.
+ * - tags: `istioctl tag set/remove` (ADR 14); `default` also sets the `base` release's `defaultRevision`.
+ * - gateways: the `gateway` chart's releases on the old revision upgraded in place to the target
+ *   version with `revision=<rev>`; moved back: rolled back.
+ */
+export interface HelmControlPlanes {
+  forUpgrade(
+    installation: HelmInstallation,
+    from: { version: string; revision: string },
+    to: { version: string; revision: string },
+  ): { installer: ControlPlaneInstaller; tagger: RevisionTagger; gateways: GatewayMover };
+}
+
 /** Everything the engine needs from one cluster. */
 export interface ClusterPorts {
   inspector: MeshInspector;
@@ -235,6 +256,8 @@ export interface ClusterPorts {
   analysis?: WaveAnalysis;
   /** How the mesh was installed (absent: not inspected, nothing refused for it). */
   installation?: InstallationInspector;
+  /** The Helm canary path (absent: a Helm-managed mesh cannot be upgraded on this cluster). */
+  helm?: HelmControlPlanes;
   /** Gateway API gateways (absent: none are known). */
   gatewayApi?: GatewayApiGateways;
 }

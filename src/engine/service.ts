@@ -264,6 +264,8 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
         step: 'plan',
         decisions: [],
         compensations: [],
+        // the Helm canary path when the old istiod is a Helm release (absent: istioctl)
+        ...(installation.value.helm ? { installer: installation.value.helm } : {}),
         messages: {},
         audit: [
           {

@@ -11,6 +11,7 @@ import { ok } from '../domain/result.js';
 import { currentRun, type StepRun } from '../domain/upgrade/order.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
 import { isCodedError } from '../errors.js';
+import { portsFor } from './installers.js';
 import type { ClusterPorts } from './ports.js';
 import { type ExpiryJobData, jobIdFor, QUEUE_NAME } from './queue.js';
 import {
@@ -167,7 +168,8 @@ async function runStep(
     const ctx: StepContext = {
       record,
       run,
-      ports: guard(cluster, ac.signal, fence),
+      // the installer the record names (istioctl, or the Helm canary path)
+      ports: guard(portsFor(cluster, record), ac.signal, fence),
       signal: ac.signal,
       checkpoint,
       notify: (event) => notifySafely(rt, event),

@@ -145,11 +145,16 @@ describe.skipIf(!gate.run)('InstallationInspector (real kube-apiserver, real hel
       expect(v.helmReleases).toEqual([
         { name: `istiod-${REV}`, namespace: H, status: 'deployed', version: 1 },
       ]);
-      const refused = checkInstallation(v, { to: { version: '1.26.3', revision: '1-26-3' } });
-      expect(refused).toMatchObject({ ok: false, error: { code: 'helm_managed' } });
-      expect(!refused.ok && refused.error.message).toContain(
-        `istiod-${REV} is the Helm release istiod-${REV} in ${H}: the bot does not drive Helm-managed control planes yet`,
-      );
+      // the Helm canary path, built on that release
+      const planned = checkInstallation(v, {
+        from: { version: '1.25.3', revision: REV },
+        to: { version: '1.26.3', revision: '1-26-3' },
+      });
+      expect(planned).toMatchObject({
+        ok: true,
+        value: { helm: { kind: 'helm', namespace: H, istiod: `istiod-${REV}` } },
+      });
+      expect(planned.ok && planned.value.commands).toContain(`helm uninstall istiod-${REV} -n ${H}`);
     },
   );
 

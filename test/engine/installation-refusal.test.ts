@@ -31,12 +31,6 @@ async function setup(tag: string, over: Partial<StandinState>) {
 describe('request refuses what the bot cannot upgrade safely', () => {
   it.each<[string, Partial<StandinState>, string, RegExp]>([
     [
-      'a Helm-managed istiod',
-      { installers: { '1-23-1': 'helm' } },
-      'helm_managed',
-      /istiod-1-23-1 is the Helm release istiod-1-23-1 in istio-system: the bot does not drive Helm-managed control planes yet/,
-    ],
-    [
       'an ambient mesh',
       { ambient: { ztunnel: ['istio-system/ztunnel'], namespaces: ['app-a'] } },
       'ambient_mesh',
@@ -69,9 +63,16 @@ describe('request refuses what the bot cannot upgrade safely', () => {
   });
 
   it('the installation refusal comes before a planning refusal (a tags request without the tag)', async () => {
-    const { service } = await setup('order', { installers: { '1-23-1': 'helm' }, tags: [] });
+    const { service } = await setup('order', {
+      controlPlanes: [
+        { revision: '1-23-1', version: '1.23.1', ready: true },
+        { revision: '1-22-0', version: '1.22.0', ready: true },
+      ],
+      installers: { '1-22-0': 'helm' },
+      tags: [],
+    });
     const res = await service.request({ command: { ...cmd, strategy: 'tags' }, requester: ALICE });
-    expect(res).toMatchObject({ ok: false, error: { code: 'helm_managed' } });
+    expect(res).toMatchObject({ ok: false, error: { code: 'mixed_installation' } });
     expect(!res.ok && res.error.hint).toMatch(/--set revision=1-24-2/);
   });
 
@@ -93,5 +94,20 @@ describe('request refuses what the bot cannot upgrade safely', () => {
         "label each wave's namespaces istio.io/rev=1-24-2 and restart their workloads; " +
         'istioctl tag set default --revision 1-24-2 --overwrite -y (and every other tag on 1-23-1); istioctl 1.23.1 uninstall --revision 1-23-1 -y',
     );
+  });
+
+  it('a Helm-managed istiod is planned on the Helm canary path: the record names the release, the audit the helm commands', async () => {
+    const { service } = await setup('helm', { installers: { '1-23-1': 'helm' } });
+    const res = await service.request({ command: { ...cmd, dryRun: true }, requester: ALICE });
+    expect(res.ok).toBe(true);
+    if (!res.ok) return;
+    expect(res.value.installer).toEqual({ kind: 'helm', namespace: 'istio-system', istiod: 'istiod-1-23-1' });
+    const entry = res.value.audit.find((a) => a.action === 'installation');
+    expect(entry?.detail).toContain('1-23-1: Helm release istiod-1-23-1 in istio-system');
+    expect(entry?.detail).toContain(
+      'helm get values istiod-1-23-1 -n istio-system -o json, then helm install istiod-1-24-2 istiod --version 1.24.2',
+    );
+    expect(entry?.detail).toContain('helm uninstall istiod-1-23-1 -n istio-system');
+    expect(entry?.detail).not.toContain('istioctl 1.24.2 install');
   });
 });

@@ -1,18 +1,19 @@
 /**
- * How the mesh was installed, and whether the bot may upgrade it. Pure.
+ * How the mesh was installed, and how the bot upgrades it. Pure.
  *
- * The bot drives one kind of mesh: sidecars with istiod installed by `istioctl install --revision`.
- * It refuses, at request time and with what to do instead:
- * - a Helm-managed istiod (its `istioctl install` of the canary and `istioctl uninstall --revision`
- *   of the old one would leave the Helm releases wrong: the old release still listed, the objects it
- *   owns deleted behind Helm's back);
+ * Two paths: istiod installed by `istioctl install --revision` (the istioctl canary), and istiod
+ * installed by Helm (istio.io "Canary upgrade" with Helm: the `base` release upgraded, the canary a
+ * release `istiod-<rev>` with the old release's values, the old release uninstalled at the finish;
+ * src/cluster/helm). It refuses, at request time and with what to do instead:
  * - an ambient mesh (ztunnel and istio-cni are upgraded in place, not by revisions);
- * - a mix of Helm and istioctl revisions.
+ * - a mix of Helm and istioctl revisions (neither path can undo the other's);
+ * - a Helm release the bot cannot read or build on: no release Secret, or not `deployed`.
  * A revision whose installer shows no marks (neither Helm's nor istioctl's) is upgraded the istioctl
  * way, and the plan says so. A view that was not read (no InstallationInspector) refuses nothing.
  */
 import { err, ok, type Result } from '../result.js';
 import { parseVersion, revisionFor } from '../version.js';
+import type { HelmInstallation } from './record.js';
 
 export type Installer = 'helm' | 'istioctl' | 'unknown';
 
@@ -60,6 +61,8 @@ export interface InstallationPlan {
   installers: string[];
   /** The commands the upgrade will run, in order. */
   commands: string[];
+  /** The Helm canary path, when the old istiod is a Helm release (absent: the istioctl path). */
+  helm?: HelmInstallation;
 }
 
 const HELM_DOC = 'https://istio.io/latest/docs/setup/upgrade/helm/';
@@ -93,22 +96,26 @@ function ambientReason(a: AmbientView): string {
   return `The mesh runs in ambient mode (${seen.join('; ')}): ztunnel and istio-cni are upgraded in place, not by revisions, and the bot does not upgrade them yet.`;
 }
 
-function helmReason(r: RevisionInstall, ns: string): string {
-  const rel = r.release ?? { name: r.deployment, namespace: ns };
-  return `${r.deployment} is the Helm release ${rel.name} in ${rel.namespace}: the bot does not drive Helm-managed control planes yet (its \`istioctl install\` of the canary and \`istioctl uninstall --revision ${r.revision}\` would leave the Helm releases wrong).`;
+/** Why a Helm release cannot carry the Helm canary path; null when it can. */
+function helmUnusable(r: RevisionInstall, ns: string): string | null {
+  const rel = r.release ?? { name: r.deployment, namespace: ns, status: null };
+  if (rel.status === null)
+    return `${r.deployment} is marked as the Helm release ${rel.name} in ${rel.namespace}, but its release Secret (sh.helm.release.v1.${rel.name}.v<N>) is not there: helm cannot read its values nor uninstall it.`;
+  if (rel.status !== 'deployed')
+    return `${r.deployment} is the Helm release ${rel.name} in ${rel.namespace}, whose last revision is ${rel.status}, not deployed: the bot builds the canary on a release that helm shows as deployed.`;
+  return null;
 }
 
 function helmHint(view: InstallationView, helm: RevisionInstall[], to?: { revision: string }): string {
   const ns = view.istioNamespace;
   const rev = to?.revision ?? '<new-revision>';
   const old = helm.map((r) => r.release?.name ?? r.deployment);
-  const base =
-    view.helmReleases.find((r) => r.name === 'istio-base' || r.name === 'base')?.name ?? 'istio-base';
+  const base = baseRelease(view) ?? 'istio-base';
   return (
     `Upgrade it with the Istio Helm canary procedure (${HELM_DOC}): \`helm upgrade ${base} istio/base -n ${ns}\` at the target version, ` +
     `\`helm install istiod-${rev} istio/istiod -n ${ns} --set revision=${rev}\` with the values of \`helm get values ${old[0]} -n ${ns}\`, ` +
     `move the namespaces to ${rev}, then \`helm delete ${list(old)} -n ${ns}\`. ` +
-    'Charts: https://blob.istio.io/istio-release/charts or oci://ghcr.io/istio/release/charts.'
+    'Charts: https://blob.istio.io/istio-release/charts or oci://ghcr.io/istio/release/charts. Or fix the release with helm, and ask again: the bot then runs these steps itself.'
   );
 }
 
@@ -143,7 +150,20 @@ export function checkInstallation(
     reasons.push(
       `The control planes are a mix the bot cannot undo safely: ${view.revisions.map(describe).join('; ')}.`,
     );
-  for (const r of helm) reasons.push(helmReason(r, view.istioNamespace));
+  if (!ambient && others.length === 0) {
+    // Every istiod is a Helm release: the Helm canary path, built on the old revision's release.
+    const old = helm.find((r) => r.revision === plan?.from?.revision);
+    const unusable = old ? helmUnusable(old, view.istioNamespace) : null;
+    if (!unusable) {
+      const rel = old?.release;
+      return ok({
+        installers: view.revisions.map(describe),
+        commands: helmCommandsFor(plan, view, old),
+        ...(rel ? { helm: { kind: 'helm' as const, namespace: rel.namespace, istiod: rel.name } } : {}),
+      });
+    }
+    reasons.push(unusable);
+  } else for (const r of helm) reasons.push(`${describe(r)}.`);
   const hints: string[] = [];
   if (helm.length > 0) hints.push(helmHint(view, helm, plan?.to));
   if (ambient) hints.push(AMBIENT_HINT);
@@ -154,14 +174,35 @@ export function checkInstallation(
   });
 }
 
-/** What the istioctl path runs (src/cluster/istioctl/commands.ts), in the order the steps run it. */
-function commandsFor(plan: Parameters<typeof checkInstallation>[1]): string[] {
-  if (!plan?.from) return [];
+const baseRelease = (view: InstallationView) =>
+  view.helmReleases.find((r) => r.name === 'istio-base' || r.name === 'base')?.name;
+
+/** What the Helm path runs (src/cluster/helm/control-plane.ts), in the order the steps run it. */
+function helmCommandsFor(
+  plan: Parameters<typeof checkInstallation>[1],
+  view: InstallationView,
+  old: RevisionInstall | undefined,
+): string[] {
+  if (!plan?.from || !old?.release) return [];
   const { from, to } = plan;
-  const out = [
-    `istioctl ${to.version} x precheck`,
-    `istioctl ${to.version} install --set revision=${to.revision} -y`,
-  ];
+  const ns = old.release.namespace;
+  const base = baseRelease(view);
+  const out = [`istioctl ${to.version} x precheck`];
+  if (base) out.push(`helm upgrade ${base} base --version ${to.version} -n ${ns} --reset-then-reuse-values`);
+  out.push(
+    `helm get values ${old.release.name} -n ${ns} -o json, then helm install istiod-${to.revision} istiod --version ${to.version} -n ${ns} -f <those values> --set revision=${to.revision}`,
+    `helm upgrade of each gateway chart release on ${from.revision}: --version ${to.version} --set revision=${to.revision}`,
+  );
+  out.push(...movesFor(plan));
+  if (base) out.push(`helm upgrade ${base} base -n ${ns} --set defaultRevision=${to.revision}`);
+  out.push(`helm uninstall ${old.release.name} -n ${ns}`);
+  return out;
+}
+
+/** How the namespaces and tags move: the same on both paths. */
+function movesFor(plan: NonNullable<Parameters<typeof checkInstallation>[1]>): string[] {
+  const { to } = plan;
+  const out: string[] = [];
   if (plan.tags) {
     out.push(
       `istioctl tag set ${plan.tags.canary} --revision ${to.revision} --overwrite -y (first wave), then ${plan.tags.stable} at the finish`,
@@ -170,8 +211,20 @@ function commandsFor(plan: Parameters<typeof checkInstallation>[1]): string[] {
     out.push(`label each wave's namespaces istio.io/rev=${to.revision} and restart their workloads`);
   }
   out.push(
-    `istioctl tag set default --revision ${to.revision} --overwrite -y (and every other tag on ${from.revision})`,
+    `istioctl tag set default --revision ${to.revision} --overwrite -y (and every other tag on ${plan.from?.revision ?? 'the old revision'})`,
   );
+  return out;
+}
+
+/** What the istioctl path runs (src/cluster/istioctl/commands.ts), in the order the steps run it. */
+function commandsFor(plan: Parameters<typeof checkInstallation>[1]): string[] {
+  if (!plan?.from) return [];
+  const { from, to } = plan;
+  const out = [
+    `istioctl ${to.version} x precheck`,
+    `istioctl ${to.version} install --set revision=${to.revision} -y`,
+    ...movesFor(plan),
+  ];
   out.push(`istioctl ${from.version} uninstall --revision ${from.revision} -y`);
   return out;
 }

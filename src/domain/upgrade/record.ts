@@ -147,6 +147,19 @@ export type Compensation =
    * before this one, wait until istiod has rendered them on `revision` again. */
   | { kind: 'verify_gateway_api'; revision: string; phase: string; gateways: string[] };
 
+/**
+ * A control plane installed with Helm (istio.io "Canary upgrade" with Helm): the namespace of its
+ * releases and the release of the old istiod. The upgrade runs helm instead of `istioctl install`
+ * (src/cluster/helm); absent on a record: the istioctl path.
+ */
+export interface HelmInstallation {
+  kind: 'helm';
+  namespace: string;
+  /** The old istiod's release (`istiod`, `istiod-1-25-3`): its values are carried over, and it is
+   * uninstalled at the finish. */
+  istiod: string;
+}
+
 /** Where a namespace points: a revision (labels strategy) or a tag (tags strategy). */
 export type NamespaceTarget = { revision: string } | { tag: string } | { injection: 'enabled' };
 
@@ -180,6 +193,8 @@ export interface UpgradeRecord {
   /** The Gateway API gateways of class `istio` and when they move (additive; absent: none). */
   gatewayApi?: GatewayApiPlan;
   compensations: Compensation[];
+  /** How the control plane is installed, when not with istioctl (additive; absent: istioctl). */
+  installer?: HelmInstallation;
   /** Slack message timestamps, owned by the notifier (key → ts). */
   messages: Record<string, string>;
   audit: AuditEntry[];

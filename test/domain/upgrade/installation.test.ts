@@ -44,23 +44,16 @@ const plan = {
 describe('checkInstallation: refusals', () => {
   it.each<[string, InstallationView, string, RegExp[], RegExp[]]>([
     [
-      'one Helm-managed istiod',
-      view([helm('1-25-3')]),
+      'a Helm release whose last revision failed',
+      view([helm('1-25-3', 'istiod-1-25-3', 'failed')]),
       'helm_managed',
-      [/istiod-1-25-3 is the Helm release istiod-1-25-3 in istio-system/, /does not drive Helm-managed/],
+      [
+        /istiod-1-25-3 is the Helm release istiod-1-25-3 in istio-system, whose last revision is failed, not deployed/,
+      ],
       [
         /helm install istiod-1-26-3 istio\/istiod -n istio-system --set revision=1-26-3/,
-        /helm get values istiod-1-25-3/,
-        /helm delete istiod-1-25-3/,
         /docs\/setup\/upgrade\/helm/,
       ],
-    ],
-    [
-      'a Helm release named otherwise (istiod) owning istiod-1-25-3',
-      view([helm('1-25-3', 'istiod')]),
-      'helm_managed',
-      [/istiod-1-25-3 is the Helm release istiod in istio-system/],
-      [/helm delete istiod -n istio-system/],
     ],
     [
       'Helm and istioctl revisions side by side',
@@ -93,10 +86,12 @@ describe('checkInstallation: refusals', () => {
       [/Helm canary procedure/, /ambient upgrade procedure/],
     ],
     [
-      'a Helm mark without its release Secret still refuses',
+      'a Helm mark without its release Secret refuses: helm could not read nor uninstall it',
       view([helm('1-25-3', 'istiod-1-25-3', null)]),
       'helm_managed',
-      [/Helm release istiod-1-25-3/],
+      [
+        /marked as the Helm release istiod-1-25-3 in istio-system, but its release Secret \(sh.helm.release.v1.istiod-1-25-3.v<N>\) is not there/,
+      ],
       [/helm delete istiod-1-25-3/],
     ],
   ])('%s → %s', (_what, v, code, message, hint) => {
@@ -109,7 +104,7 @@ describe('checkInstallation: refusals', () => {
   });
 
   it('without a plan (the request was wrong too) the refusal still names a placeholder revision', () => {
-    const res = checkInstallation(view([helm('1-25-3')]));
+    const res = checkInstallation(view([istioctl('1-24-0'), helm('1-25-3')]));
     expect(!res.ok && res.error.hint).toMatch(/--set revision=<new-revision>/);
   });
 
@@ -182,7 +177,68 @@ describe('checkInstallation: what the plan says', () => {
   });
 
   it('a request that could not be planned is still refused with its revision in the hint', () => {
-    const res = checkInstallation(view([helm('1-25-3')]), requestedTarget({ version: '1.26.3' }));
+    const res = checkInstallation(
+      view([istioctl('1-24-0'), helm('1-25-3')]),
+      requestedTarget({ version: '1.26.3' }),
+    );
     expect(!res.ok && res.error.hint).toMatch(/--set revision=1-26-3/);
+  });
+});
+
+describe('checkInstallation: the Helm canary path', () => {
+  const base = { name: 'istio-base', namespace: 'istio-system', status: 'deployed', version: 1 };
+  const helmView = (rev: RevisionInstall): InstallationView => {
+    const v = view([rev]);
+    return { ...v, helmReleases: [base, ...v.helmReleases] };
+  };
+
+  it('every istiod a deployed Helm release: planned on the Helm path, with the old release and its namespace', () => {
+    const res = checkInstallation(helmView(helm('1-25-3', 'istiod')), plan);
+    expect(res).toMatchObject({
+      ok: true,
+      value: {
+        installers: ['1-25-3: Helm release istiod in istio-system (istiod-1-25-3, deployed v3)'],
+        helm: { kind: 'helm', namespace: 'istio-system', istiod: 'istiod' },
+      },
+    });
+  });
+
+  it('the plan says which helm commands run, in the order the steps run them', () => {
+    const res = checkInstallation(helmView(helm('1-25-3')), plan);
+    expect(res.ok && res.value.commands).toEqual([
+      'istioctl 1.26.3 x precheck',
+      'helm upgrade istio-base base --version 1.26.3 -n istio-system --reset-then-reuse-values',
+      'helm get values istiod-1-25-3 -n istio-system -o json, then helm install istiod-1-26-3 istiod --version 1.26.3 -n istio-system -f <those values> --set revision=1-26-3',
+      'helm upgrade of each gateway chart release on 1-25-3: --version 1.26.3 --set revision=1-26-3',
+      "label each wave's namespaces istio.io/rev=1-26-3 and restart their workloads",
+      'istioctl tag set default --revision 1-26-3 --overwrite -y (and every other tag on 1-25-3)',
+      'helm upgrade istio-base base -n istio-system --set defaultRevision=1-26-3',
+      'helm uninstall istiod-1-25-3 -n istio-system',
+    ]);
+  });
+
+  it('no base release (CRDs managed elsewhere): no base commands', () => {
+    const res = checkInstallation(view([helm('1-25-3')]), plan);
+    expect(res.ok && res.value.commands.some((c) => c.includes('base'))).toBe(false);
+    expect(res.ok && res.value.helm).toEqual({
+      kind: 'helm',
+      namespace: 'istio-system',
+      istiod: 'istiod-1-25-3',
+    });
+  });
+
+  it('a mix stays refused, and so does ambient on Helm', () => {
+    expect(checkInstallation(view([istioctl('1-24-0'), helm('1-25-3')]), plan)).toMatchObject({
+      ok: false,
+      error: { code: 'mixed_installation' },
+    });
+    expect(
+      checkInstallation(view([helm('1-25-3')], { ztunnel: ['istio-system/ztunnel'] }), plan),
+    ).toMatchObject({ ok: false, error: { code: 'ambient_mesh' } });
+  });
+
+  it('the istioctl path has no helm field', () => {
+    const res = checkInstallation(view([istioctl('1-25-3')]), plan);
+    expect(res.ok && res.value.helm).toBeUndefined();
   });
 });

@@ -1,0 +1,155 @@
+/** The helm operations the Helm canary path uses, each one real `helm` call against one cluster. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CodedError, ErrorCode } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import {
+  type ChangeOptions,
+  type ChartSource,
+  chartArgs,
+  getValuesArgs,
+  type HelmTarget,
+  type HistoryEntry,
+  historyArgs,
+  type IstioChart,
+  installArgs,
+  isNotFound,
+  listArgs,
+  parseHistory,
+  parseList,
+  parseValues,
+  type ReleaseInfo,
+  rollbackArgs,
+  targetArgs,
+  uninstallArgs,
+  upgradeArgs,
+} from './commands.js';
+import { type HelmRunner, type HelmRunResult, runHelm } from './run.js';
+
+export interface HelmOptions {
+  /** The helm binary (HELM_PATH; default `helm` on PATH). */
+  bin: string;
+  /** Where the Istio charts come from (ISTIO_HELM_REPO). */
+  charts: ChartSource;
+  target: HelmTarget;
+  /** helm's own config/cache/data directory. */
+  home: string;
+  timeoutMs: number;
+  runner?: HelmRunner;
+  logger?: Logger | undefined;
+}
+
+export class Helm {
+  private readonly runner: HelmRunner;
+  constructor(readonly o: HelmOptions) {
+    this.runner = o.runner ?? runHelm;
+  }
+
+  private run(what: string, args: string[], signal?: AbortSignal): Promise<HelmRunResult> {
+    return this.runner(this.o.bin, [...args, ...targetArgs(this.o.target)], {
+      // helm's own --timeout is timeoutMs: the process gets a little more, to say why it gave up
+      timeoutMs: this.o.timeoutMs + 30_000,
+      signal,
+      what,
+      home: this.o.home,
+      logger: this.o.logger,
+    });
+  }
+
+  /** Every release of `namespace` (every namespace when null), whatever its status. */
+  async list(namespace: string | null, signal?: AbortSignal): Promise<ReleaseInfo[]> {
+    const r = await this.run(`helm list ${namespace ?? '--all-namespaces'}`, listArgs(namespace), signal);
+    const l = parseList(r.stdout);
+    if (!l) throw new CodedError(ErrorCode.HelmFailed, 'helm list printed no JSON list');
+    return l;
+  }
+
+  async release(name: string, namespace: string, signal?: AbortSignal): Promise<ReleaseInfo | null> {
+    return (await this.list(namespace, signal)).find((r) => r.name === name) ?? null;
+  }
+
+  /** The release's user-supplied values (what `-f`/`--set` gave it). */
+  async values(release: string, namespace: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const r = await this.run(`helm get values ${release}`, getValuesArgs(release, namespace), signal);
+    const v = parseValues(r.stdout);
+    if (!v) throw new CodedError(ErrorCode.HelmFailed, `helm get values ${release} printed no JSON object`);
+    return v;
+  }
+
+  async history(release: string, namespace: string, signal?: AbortSignal): Promise<HistoryEntry[]> {
+    const r = await this.run(`helm history ${release}`, historyArgs(release, namespace), signal);
+    const h = parseHistory(r.stdout);
+    if (!h) throw new CodedError(ErrorCode.HelmFailed, `helm history ${release} printed no JSON list`);
+    return h;
+  }
+
+  /** `helm install` of an Istio chart at exactly `version`; `values` go through a private file. */
+  async install(
+    release: string,
+    chart: IstioChart,
+    version: string,
+    namespace: string,
+    o: { values?: Record<string, unknown>; set?: [string, string][] },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.withValues(o.values, async (valuesFile) => {
+      const opts: ChangeOptions = { timeoutMs: this.o.timeoutMs, set: o.set ?? [] };
+      if (valuesFile) opts.valuesFile = valuesFile;
+      const args = installArgs(release, chartArgs(this.o.charts, chart, version), namespace, opts);
+      await this.run(`helm install ${release}`, args, signal);
+    });
+  }
+
+  /** `helm upgrade` to `chart` at exactly `version`, keeping the release's own values. */
+  async upgrade(
+    release: string,
+    chart: IstioChart,
+    version: string,
+    namespace: string,
+    set: [string, string][],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const args = upgradeArgs(release, chartArgs(this.o.charts, chart, version), namespace, {
+      timeoutMs: this.o.timeoutMs,
+      set,
+    });
+    await this.run(`helm upgrade ${release}`, args, signal);
+  }
+
+  async rollback(release: string, revision: number, namespace: string, signal?: AbortSignal): Promise<void> {
+    const args = rollbackArgs(release, revision, namespace, this.o.timeoutMs);
+    await this.run(`helm rollback ${release} ${revision}`, args, signal);
+  }
+
+  /** Idempotent: a release that is not there counts as uninstalled. */
+  async uninstall(release: string, namespace: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.run(
+        `helm uninstall ${release}`,
+        uninstallArgs(release, namespace, this.o.timeoutMs),
+        signal,
+      );
+    } catch (e) {
+      if (e instanceof CodedError && !e.details.cancelled && isNotFound(String(e.details.stderr ?? '')))
+        return;
+      throw e;
+    }
+  }
+
+  /** Values may hold secrets: a 0600 file in a private directory, removed afterwards, never logged. */
+  private async withValues(
+    values: Record<string, unknown> | undefined,
+    f: (file: string | undefined) => Promise<void>,
+  ): Promise<void> {
+    if (!values || Object.keys(values).length === 0) return f(undefined);
+    const dir = await mkdtemp(join(tmpdir(), 'iub-helm-values-'));
+    try {
+      const file = join(dir, 'values.json');
+      await writeFile(file, JSON.stringify(values), { mode: 0o600 });
+      await f(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Runs the real helm binary like istioctl (src/cluster/istioctl/run.ts): argv arrays (no shell), a
+ * timeout, the step's AbortSignal, stdin closed, its own process group (SIGTERM, then SIGKILL after
+ * a short grace; settles once no process of the group is left), bounded output.
+ *
+ * Environment isolation: no `HELM_*` variable of the bot's environment reaches helm (a stray
+ * HELM_NAMESPACE, HELM_KUBECONTEXT or HELM_DRIVER would point it elsewhere); helm's config, cache
+ * and data homes are the bot's own directory (no repositories or plugins of the host), and the
+ * storage driver is `secret` (Helm's default, what the Istio docs use). The environment and the
+ * values files are never logged; stderr is scrubbed of secrets.
+ */
+import { execa } from 'execa';
+import { CodedError, ErrorCode } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { stderrTail } from '../istioctl/errors.js';
+import { stopGroup } from '../istioctl/process-group.js';
+import { classifyText } from '../kube/faults.js';
+
+export interface HelmRunOptions {
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  /** How the call is named in messages, e.g. `helm install istiod-1-26-3`. */
+  what: string;
+  /** helm's own directories (config, cache, data) live under this one. */
+  home: string;
+  logger?: Logger | undefined;
+  killGraceMs?: number;
+}
+
+export interface HelmRunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Runs one helm call; injectable so tests can check the argv. Rejects with a CodedError. */
+export type HelmRunner = (bin: string, args: string[], opts: HelmRunOptions) => Promise<HelmRunResult>;
+
+/** The environment helm gets: the process environment without any HELM_*, plus our own homes. */
+export function helmEnv(base: NodeJS.ProcessEnv, home: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !/^HELM_/i.test(k)) env[k] = v;
+  env.HELM_CONFIG_HOME = `${home}/config`;
+  env.HELM_CACHE_HOME = `${home}/cache`;
+  env.HELM_DATA_HOME = `${home}/data`;
+  env.HELM_DRIVER = 'secret';
+  return env;
+}
+
+export const runHelm: HelmRunner = async (bin, args, opts) => {
+  if (opts.signal?.aborted)
+    throw new CodedError(ErrorCode.HelmFailed, `${opts.what} was cancelled`, { cancelled: true });
+  const sub = execa(bin, args, {
+    detached: true,
+    extendEnv: false,
+    env: helmEnv(process.env, opts.home),
+    maxBuffer: 64 * 1024 * 1024,
+    reject: false,
+    stdin: 'ignore',
+  });
+  let why: 'timeout' | 'cancel' | undefined;
+  let stopping: Promise<boolean> | undefined;
+  const stop = (reason: 'timeout' | 'cancel') => {
+    if (why || sub.pid === undefined) return;
+    why = reason;
+    stopping = stopGroup(sub.pid, opts.killGraceMs ?? 2_000);
+  };
+  const timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
+  const onAbort = () => stop('cancel');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let r: Awaited<typeof sub>;
+  try {
+    r = await sub;
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  if (stopping && (await stopping))
+    opts.logger?.error({ pgid: sub.pid }, `${opts.what}: a process of its group survived SIGKILL`);
+  const stdout = typeof r.stdout === 'string' ? r.stdout : '';
+  const stderr = typeof r.stderr === 'string' ? r.stderr : '';
+  // argv holds names, chart references and file paths only (values go in files); never the env.
+  opts.logger?.debug({ args, exitCode: r.exitCode, stopped: why ?? null }, `${opts.what} finished`);
+  const code = (r as { code?: string }).code;
+  if (code === 'ENOENT' || code === 'EACCES')
+    throw new CodedError(
+      ErrorCode.HelmFailed,
+      `${opts.what}: the helm binary cannot be run (${code}); check HELM_PATH`,
+      { spawn: code },
+    );
+  if (why === 'timeout')
+    throw new CodedError(
+      ErrorCode.HelmFailed,
+      `${opts.what} did not finish within ${Math.round(opts.timeoutMs / 1000)}s (ISTIOCTL_TIMEOUT) and was stopped`,
+      { timeoutMs: opts.timeoutMs, stderr: stderrTail(stderr) },
+    );
+  if (why === 'cancel')
+    throw new CodedError(ErrorCode.HelmFailed, `${opts.what} was cancelled`, { cancelled: true });
+  if (r.failed || (r.exitCode ?? 0) !== 0) {
+    const tail = stderrTail(stderr) || stderrTail(stdout);
+    const exit = r.exitCode === undefined ? 'killed' : `exit ${r.exitCode}`;
+    const err = new CodedError(
+      ErrorCode.HelmFailed,
+      `${opts.what} failed (${exit})${tail ? `: ${tail}` : ''}`,
+      {
+        exitCode: r.exitCode ?? null,
+        stderr: tail,
+        transient: classifyText(tail) !== null,
+      },
+    );
+    opts.logger?.warn({ code: err.code, stderr: tail }, err.message);
+    throw err;
+  }
+  return { stdout, stderr, exitCode: r.exitCode ?? 0 };
+};
