@@ -80,15 +80,60 @@ const analysisSchema = z
     metrics: metrics ?? DEFAULT_ANALYSIS.metrics,
   }));
 
+const specName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -')
+  .refine((n) => n !== 'none', '"none" is reserved: `--analysis none` means no analysis');
+
+/** Progressive mode (ADR 12): a wave whose predecessor's analysis passed starts after `bakeTime`. */
+const progressiveSchema = z
+  .object({
+    bakeTime: policyDuration,
+    autoFirstWave: z.boolean().default(false),
+    autoFinish: z.boolean().default(false),
+  })
+  .strict()
+  .transform(({ bakeTime, ...p }) => ({ bakeMs: bakeTime, ...p }));
+
+const clusterSchema = z
+  .object({
+    channels: z.array(channel).min(1),
+    analysis: analysisSchema.optional(),
+    /** More specs by name, chosen per upgrade with `--analysis NAME`. */
+    analyses: z.record(specName, analysisSchema).optional(),
+    /** `--analysis none` is allowed (default: not, when the cluster has an analysis). */
+    analysisOptional: z.boolean().optional(),
+    progressive: progressiveSchema.optional(),
+    ...calendarFields,
+  })
+  .superRefine((c, ctx) => {
+    if (c.analysis && c.analyses?.[c.analysis.name])
+      ctx.addIssue({
+        code: 'custom',
+        path: ['analyses', c.analysis.name],
+        message: `"${c.analysis.name}" is already the name of \`analysis\`: give one of them another name`,
+      });
+    if (c.progressive && !c.analysis)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['progressive'],
+        message: 'progressive mode starts waves after a passed analysis: give the cluster an `analysis` too',
+      });
+  })
+  .transform(({ analyses, ...c }) => ({
+    ...c,
+    // each named spec is called by its key
+    ...(analyses
+      ? { analyses: Object.fromEntries(Object.entries(analyses).map(([k, a]) => [k, { ...a, name: k }])) }
+      : {}),
+  }));
+
 export const policySchema = z
   .object({
     requesters: z.array(principal).min(1),
     approvers: z.array(principal).min(1),
     operators: z.array(principal).default([]),
-    clusters: z.record(
-      clusterName,
-      z.object({ channels: z.array(channel).min(1), analysis: analysisSchema.optional(), ...calendarFields }),
-    ),
+    clusters: z.record(clusterName, clusterSchema),
     incidentChannels: z.array(channel).default([]),
     /** Absent: operators and approvers. `"*"` (anyone in the incident channel) only when written. */
     incidentResponders: z.array(principal).optional(),

@@ -5,6 +5,7 @@
  */
 import type { Calendar } from './calendar.js';
 import type { AnalysisSpec } from './upgrade/analysis.js';
+import type { ClusterAnalysisPolicy } from './upgrade/analysis-choice.js';
 import type { UpgradeRecord } from './upgrade/record.js';
 
 /** `U…`/`W…` user ids, `S…` user-group ids, or `*` for anyone. */
@@ -16,8 +17,12 @@ export interface Policy {
   /** May pause/resume/abort/retry/roll back. The requester always may for their own upgrade. */
   operators: Principal[];
   /** Cluster name → channels that may drive it (`*` = any channel), and the traffic analysis every
-   * wave on it must pass (issue 13; absent: none). */
-  clusters: Record<string, { channels: string[]; analysis?: AnalysisSpec } & Calendar>;
+   * wave on it must pass by default (issue 13; absent: none), other named ones (`--analysis NAME`),
+   * whether `--analysis none` is allowed, and progressive mode (src/domain/upgrade/analysis-choice.ts). */
+  clusters: Record<
+    string,
+    { channels: string[]; analysis?: AnalysisSpec } & ClusterAnalysisPolicy & Calendar
+  >;
   /** Channels where status and rollback are allowed for every cluster. */
   incidentChannels: string[];
   /**

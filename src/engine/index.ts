@@ -123,6 +123,7 @@ export function createEngine(opts: EngineOptions): Engine {
     ids: opts.ids ?? randomIds(),
     clusters,
     reads,
+    policy: opts.policy,
     approvalTtlMs: opts.approvalTtlMs ?? 24 * 3600_000,
     gracePeriodMs: opts.gracePeriodMs ?? 15 * 60_000,
     waveTimeoutMs: opts.waveTimeoutMs ?? 15 * 60_000,

@@ -300,6 +300,8 @@ export type UpgradeEvent =
     }
   | { type: 'warning'; key: string; record: UpgradeRecord; message: string }
   | { type: 'stopped'; key: string; record: UpgradeRecord }
+  /** Progressive mode: `record.autoStart` says what starts without approval, when, and why. */
+  | { type: 'auto_start'; key: string; record: UpgradeRecord }
   | { type: 'state_changed'; key: string; record: UpgradeRecord; by?: string; reason?: string };
 
 export interface Notifier {

@@ -3,9 +3,10 @@
  * change a record — `advance(id, event)`: transition (pure) → compare-and-set write → effects.
  */
 import type { Logger } from 'pino';
+import type { Policy } from '../domain/policy.js';
 import type { Result } from '../domain/result.js';
 import { type Effect, type MachineEvent, transition } from '../domain/upgrade/machine.js';
-import { currentRun } from '../domain/upgrade/order.js';
+import { currentRun, type StepRun } from '../domain/upgrade/order.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
 import type { ClusterReads } from './cluster-reads.js';
 import type { Clock, Ids } from './ids.js';
@@ -33,6 +34,8 @@ export interface Runtime extends EngineTimings {
   clusters: ClusterRegistry;
   /** The mesh reads `request` plans from: direct, or answered by a worker (ROLE=bot). */
   reads: ClusterReads;
+  /** The policy as loaded: the scheduled starts of progressive mode check its change windows. */
+  policy?: Policy;
 }
 
 export const isoNow = (rt: { clock: Clock }): string => new Date(rt.clock.now()).toISOString();
@@ -67,6 +70,7 @@ function eventFor(record: UpgradeRecord, e: Extract<Effect, { kind: 'notify' }>)
     case 'approval_requested':
     case 'approval_decided':
     case 'stopped':
+    case 'auto_start':
       return { type: e.type, key: e.key, record };
     case 'state_changed':
       return {
@@ -79,10 +83,18 @@ function eventFor(record: UpgradeRecord, e: Extract<Effect, { kind: 'notify' }>)
   }
 }
 
+/** How long a step run waits in the queue: the grace period, or until a scheduled start (ADR 12). */
+export function runDelayMs(rt: Runtime, record: UpgradeRecord, run: StepRun): number {
+  if (run.step === 'grace_period') return rt.gracePeriodMs;
+  if (record.autoStart && run.step === record.autoStart.step)
+    return Math.max(0, Date.parse(record.autoStart.at) - rt.clock.now());
+  return 0;
+}
+
 /** Makes sure the one job a record needs exists (deterministic ids make this idempotent). */
 export async function ensureScheduled(rt: Runtime, record: UpgradeRecord): Promise<void> {
   const run = currentRun(record);
-  if (run) await rt.queue.enqueue(run, run.step === 'grace_period' ? rt.gracePeriodMs : 0);
+  if (run) await rt.queue.enqueue(run, runDelayMs(rt, record, run));
   if (record.state === 'awaiting_approval' && record.approval) {
     const delay = Date.parse(record.approval.expiresAt) - rt.clock.now();
     await rt.queue.scheduleExpiry(record.id, record.approval.nonce, delay);
@@ -93,7 +105,7 @@ export async function applyEffects(rt: Runtime, record: UpgradeRecord, effects: 
   for (const e of effects) {
     if (e.kind === 'run') {
       const run = currentRun(record);
-      if (run) await rt.queue.enqueue(run, run.step === 'grace_period' ? rt.gracePeriodMs : 0);
+      if (run) await rt.queue.enqueue(run, runDelayMs(rt, record, run));
     } else if (e.kind === 'expire_at') {
       await rt.queue.scheduleExpiry(record.id, e.nonce, Date.parse(e.at) - rt.clock.now());
     }

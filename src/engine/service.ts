@@ -18,6 +18,7 @@ import {
   type Who,
 } from '../domain/policy.js';
 import { err, ok, type Result } from '../domain/result.js';
+import { chooseAnalysis } from '../domain/upgrade/analysis-choice.js';
 import { planGatewayApi } from '../domain/upgrade/gateway-api.js';
 import { checkInstallation, requestedTarget } from '../domain/upgrade/installation.js';
 import type { MachineEvent } from '../domain/upgrade/machine.js';
@@ -220,6 +221,9 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
     if (!may.allowed) return err({ code: may.code, message: may.reason });
     const open = mayStartUpgrade(policy.clusters[cluster], cluster, rt.clock.now(), command.dryRun);
     if (!open.allowed) return err({ code: open.code, message: open.reason });
+    // The traffic analysis and mode it runs with (`--analysis`, `--auto`): refused before anything is read.
+    const choice = chooseAnalysis(policy.clusters[cluster], cluster, command.analysis, command.auto);
+    if (!choice.ok) return choice;
     const busy = await rt.store.activeFor(cluster);
     if (busy) return busyError(cluster, busy);
     const mesh = await rt.reads.mesh(cluster);
@@ -248,8 +252,8 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
         move: plan.value.move,
         strategy: plan.value.strategy,
         ...(plan.value.tags ? { tags: plan.value.tags } : {}),
-        // The cluster's traffic analysis as the policy says now: the upgrade keeps it to the end.
-        ...(policy.clusters[cluster]?.analysis ? { analysis: policy.clusters[cluster].analysis } : {}),
+        // The traffic analysis and mode as the policy says now: the upgrade keeps them to the end.
+        ...choice.value,
         ...(gatewayApi.value.gateways.length > 0 ? { gatewayApi: gatewayApi.value } : {}),
         waves: plan.value.waves.map((namespaces, j) => ({
           index: j + 1,

@@ -25,7 +25,7 @@ import {
   StepFailure,
   Superseded,
 } from './runtime.js';
-import { HANDLERS, type StepContext, StepHalted } from './steps/index.js';
+import { HANDLERS, type StepContext, StepDeferred, StepHalted } from './steps/index.js';
 import { throttled } from './throttle.js';
 
 /** Longest wait for the job that holds an upgrade (a step still running its own course). */
@@ -102,8 +102,14 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 const stillCurrent = (r: UpgradeRecord, run: StepRun) =>
   (r.seq ?? 0) === run.seq && ['running', 'rolling_back', 'paused', 'aborting'].includes(r.state);
 
-/** Runs with no thread messages of their own (plan posts the plan; finish_abort the state change). */
-const QUIET: ReadonlySet<string> = new Set(['plan', 'finish_abort']);
+/** Runs with no thread messages of their own (plan posts the plan; finish_abort the state change; a
+ * scheduled start of progressive mode was announced when it was scheduled). */
+const QUIET: ReadonlySet<string> = new Set([
+  'plan',
+  'finish_abort',
+  'await_wave_approval',
+  'await_finish_approval',
+]);
 
 async function runStep(
   rt: Runtime,
@@ -175,6 +181,7 @@ async function runStep(
       notify: (event) => notifySafely(rt, event),
       store: rt.store,
       now: () => isoNow(rt),
+      calendar: rt.policy?.clusters[record.cluster],
       waveTimeoutMs: rt.waveTimeoutMs,
       logger: log,
     };
@@ -227,6 +234,18 @@ async function runStep(
       const cur = now ? currentRun(now) : null;
       if (cur && cur.seq === run.seq && cur.step === run.step)
         throw new Error(`step ${run.step} of ${run.id} stopped by its lease while still current: run again`);
+      return;
+    }
+    if (e instanceof StepDeferred && run.step !== 'compensate' && run.step !== 'finish_abort') {
+      log.info({ until: e.until, cause: e.message }, 'scheduled start deferred');
+      await advance(rt, run.id, {
+        type: 'defer',
+        step: run.step,
+        seq: run.seq,
+        at: isoNow(rt),
+        until: e.until,
+        reason: e.message,
+      });
       return;
     }
     if (e instanceof StepHalted && run.step !== 'compensate' && run.step !== 'finish_abort') {

@@ -23,6 +23,7 @@ import { diffFile, namespacesFile, planFile, type ThreadFile } from './blocks/fi
 import { stepNote } from './blocks/notes.js';
 import { noteKey, type Phase, type PhaseView, phaseKey, phaseMessage, phaseOf } from './blocks/phase.js';
 import { planMessage, wavesFit } from './blocks/plan.js';
+import { autoStartMessage } from './blocks/progressive.js';
 import { context, type SlackMessage } from './blocks/text.js';
 import { stateChangedMessage, stoppedMessage, warningMessage } from './blocks/thread.js';
 import { chartFile } from './chart/index.js';
@@ -228,6 +229,12 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
       case 'warning':
         await reply(r, warningMessage(r, e.message));
         break;
+      case 'auto_start': {
+        const msg = autoStartMessage(r);
+        if (msg) await reply(r, msg);
+        await updateParent(r);
+        break;
+      }
       case 'stopped': {
         const step = r.rollback ? 'compensate' : r.stopped?.step;
         const phase = step ? phaseOf(step, r.currentWave) : undefined;

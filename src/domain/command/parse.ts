@@ -8,7 +8,15 @@ export const UPGRADE_ID = /^up-[a-z0-9]{4,8}$/;
 
 type FlagSpec = Record<string, 'value' | 'switch'>;
 const FLAGS: Partial<Record<Subcommand, FlagSpec>> = {
-  upgrade: { revision: 'value', waves: 'value', strategy: 'value', cluster: 'value', 'dry-run': 'switch' },
+  upgrade: {
+    revision: 'value',
+    waves: 'value',
+    strategy: 'value',
+    cluster: 'value',
+    analysis: 'value',
+    auto: 'switch',
+    'dry-run': 'switch',
+  },
   status: { details: 'switch', wave: 'value' },
   list: { refusals: 'switch', page: 'value' },
   ps: { cluster: 'value' },
@@ -146,6 +154,17 @@ function parseUpgrade(s: Split): IstioCommand {
     }
     cmd.strategy = strategy;
   }
+  const analysis = str(s, 'analysis');
+  if (analysis !== undefined) {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(analysis))
+      refuse(
+        'upgrade',
+        'invalid_value',
+        `"${analysis}" is not an analysis name: lower-case letters, digits and \`-\`, as the cluster's policy names them (or \`none\`).`,
+      );
+    cmd.analysis = analysis;
+  }
+  if (s.flags.get('auto') === true) cmd.auto = true;
   const waves = str(s, 'waves');
   if (waves !== undefined) {
     const w = parseWaves(waves);

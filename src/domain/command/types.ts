@@ -10,6 +10,11 @@ export interface UpgradeCommand {
   strategy: Strategy;
   cluster?: string;
   dryRun: boolean;
+  /** `--analysis NAME`: which of the cluster's traffic analyses gates the waves (`none`: no analysis,
+   * where the policy allows it); absent: the cluster's default. */
+  analysis?: string;
+  /** `--auto`: progressive mode, a wave whose predecessor's analysis passed starts after the bake time. */
+  auto?: boolean;
 }
 export interface StatusCommand {
   kind: 'status';

@@ -30,7 +30,7 @@ export interface Usage {
 
 export const USAGE: Record<Subcommand, Usage> = {
   upgrade: {
-    line: '/istio upgrade <version> [--revision R] [--waves "ns1,ns2;ns3"] [--strategy labels|tags] [--cluster NAME] [--dry-run]',
+    line: '/istio upgrade <version> [--revision R] [--waves "ns1,ns2;ns3"] [--strategy labels|tags] [--cluster NAME] [--analysis NAME|none] [--auto] [--dry-run]',
     about:
       'Plan a canary upgrade (or downgrade) to <version>: install the new revision beside the old one, move namespaces wave by wave, each wave behind an approval.',
     detail: [
@@ -38,10 +38,13 @@ export const USAGE: Record<Subcommand, Usage> = {
       '`--cluster`: which cluster. Without it, the cluster this channel is bound to in the policy; a channel bound to several means `DEFAULT_CLUSTER` if it is one of them, else say which. One upgrade per cluster at a time.',
       '`--waves`: namespaces per wave, `,` between namespaces and `;` between waves. Without it, every injected namespace not yet on the new revision: the first one alone as wave 1, then the others in alphabetical order, five per wave.',
       '`--revision`: the new revision name (default from the version, `1.26.3` → `1-26-3`). `--strategy labels` (default) points namespaces at the revision with `istio.io/rev`; `tags` moves them with the `prod-canary` tag, and the finish moves `prod-stable`. `--dry-run` plans and posts the plan, and changes nothing.',
+      "`--analysis NAME`: which of the cluster's traffic analyses gates each wave (default: the policy's `analysis`); an unknown name is refused with the names there are. `--analysis none` runs without one, only where the policy says `analysisOptional: true`.",
+      "`--auto`: progressive mode — when a wave's analysis passed, the next wave starts after the bake time without a click (the policy's `progressive.bakeTime`, else 10m), inside the change windows; wave 1 and the finish still need approvals unless the policy says otherwise. Refused for a cluster without an analysis. A pause cancels the scheduled start.",
       'Who: the policy `requesters`, from a channel that drives the cluster (not from incident channels).',
     ],
     examples: [
       'upgrade 1.26.3 --dry-run',
+      'upgrade 1.26.3 --analysis strict --auto',
       'upgrade 1.26.3 --waves "payments,checkout;search" --cluster prod-eu1',
       'upgrade 1.25.3 --strategy tags',
     ],

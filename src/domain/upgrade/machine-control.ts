@@ -24,6 +24,9 @@ export function control(r0: UpgradeRecord, e: MachineEvent & By): Result<Transit
     );
   const r = clone(r0);
   const effects: Effect[] = [];
+  // A start progressive mode scheduled is cancelled by any decision of a person: pause, abort and
+  // rollback stop it (its delayed run finds a newer state and does nothing); resume asks for an approval.
+  delete r.autoStart;
   const changed = (reason?: string) =>
     effects.push({
       kind: 'notify',

@@ -1,6 +1,7 @@
 /** Shared pieces of the state machine (types, refusals, audit, entering a step). Pure. */
 import { err, type Result } from '../result.js';
 import { APPROVAL_STEPS, type Position } from './order.js';
+import { autoStartReason } from './progressive.js';
 import { type Approval, AUDIT_KEPT, type AuditEntry, type Step, type UpgradeRecord } from './record.js';
 
 export interface By {
@@ -40,6 +41,9 @@ export type MachineEvent =
       action: 'pause' | 'rollback';
       reason: string;
     }
+  /** Progressive mode: the scheduled start fell outside the change windows (or in a freeze): it moves
+   * to the next opening `until`, with `reason`. */
+  | { type: 'defer'; step: Step; seq: number; at: string; until: string; reason: string }
   | ({ type: 'approve'; nonce: string } & By)
   | { type: 'expire'; nonce: string; at: string }
   | ({ type: 'pause' } & By)
@@ -48,7 +52,13 @@ export type MachineEvent =
   | ({ type: 'retry' } & By)
   | ({ type: 'rollback'; reason: string; uninstallCanary: boolean } & By);
 
-export type NotifyType = 'planned' | 'approval_requested' | 'approval_decided' | 'state_changed' | 'stopped';
+export type NotifyType =
+  | 'planned'
+  | 'approval_requested'
+  | 'approval_decided'
+  | 'state_changed'
+  | 'stopped'
+  | 'auto_start';
 
 export type Effect =
   | { kind: 'run' }
@@ -138,7 +148,9 @@ export function enter(
   if (APPROVAL_STEPS.includes(pos.step)) {
     if (wave) wave.status = 'awaiting_approval';
     if (r.state === 'paused') return; // resume opens the approval
-    openApproval(r, at, fresh, effects);
+    const why = autoStartReason(r, pos);
+    if (why && r.progressive) scheduleAutoStart(r, at, r.progressive.bakeMs, why, effects);
+    else openApproval(r, at, fresh, effects);
     return;
   }
   if (pos.step === 'move_namespaces' && wave) {
@@ -146,6 +158,26 @@ export function enter(
     wave.startedAt = at;
   }
   if (r.state === 'running') effects.push({ kind: 'run' });
+}
+
+/** Progressive mode: the approval step runs by itself `bakeMs` after `at` (a delayed step run). */
+export function scheduleAutoStart(
+  r: UpgradeRecord,
+  at: string,
+  bakeMs: number,
+  reason: string,
+  effects: Effect[],
+): void {
+  const step = r.step as Approval['step'];
+  r.state = 'running';
+  r.autoStart = {
+    step,
+    ...(r.currentWave === undefined ? {} : { wave: r.currentWave }),
+    at: new Date(Date.parse(at) + bakeMs).toISOString(),
+    reason,
+  };
+  effects.push({ kind: 'run' });
+  effects.push({ kind: 'notify', type: 'auto_start', key: `${r.id}:auto:${r.seq ?? 0}` });
 }
 
 export function openApproval(r: UpgradeRecord, at: string, fresh: Fresh, effects: Effect[]): void {

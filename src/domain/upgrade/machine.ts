@@ -17,7 +17,9 @@ import {
   type Transition,
 } from './machine-core.js';
 import { halt } from './machine-halt.js';
-import { nextPosition, type Position } from './order.js';
+import { defer } from './machine-progressive.js';
+import { APPROVAL_STEPS, nextPosition, type Position } from './order.js';
+import { autoStartTarget } from './progressive.js';
 import type { Step, UpgradeRecord } from './record.js';
 
 export type { Effect, MachineEvent, NotifyType, Transition } from './machine-core.js';
@@ -54,6 +56,24 @@ function stepDone(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'step_done
   if (r.state !== 'running' && r.state !== 'paused') return refuse('invalid_state', `${r.id} is ${r.state}.`);
   if (r.step !== e.step) return refuse('stale_job', `${r.id} is at ${r.step}, not ${e.step}.`);
   const wave = r.currentWave === undefined ? undefined : r.waves[r.currentWave - 1];
+  if (APPROVAL_STEPS.includes(e.step)) {
+    // Progressive mode: the scheduled start ran; the engine approved it, for the reason it was scheduled.
+    const a = r.autoStart;
+    if (!a) return refuse('invalid_state', `${r.id} has no scheduled start at ${e.step}.`);
+    r.decisions.push({
+      step: a.step,
+      ...(a.wave === undefined ? {} : { wave: a.wave }),
+      by: 'engine',
+      at: e.at,
+      outcome: 'approved',
+    });
+    if (wave) {
+      wave.approvedBy = 'engine';
+      wave.approvedAt = e.at;
+    }
+    delete r.autoStart;
+    audit(r, e.at, 'engine', 'approved', undefined, `${autoStartTarget(a)} without approval (${a.reason})`);
+  }
   if (e.step === 'post_diff' && wave) {
     wave.status = 'done';
     wave.finishedAt = e.at;
@@ -178,6 +198,8 @@ export function transition(record: UpgradeRecord, event: MachineEvent): Result<T
       return expire(record, event);
     case 'halt':
       return halt(record, event);
+    case 'defer':
+      return defer(record, event);
     default:
       return control(record, event);
   }

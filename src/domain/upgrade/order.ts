@@ -102,7 +102,9 @@ export function currentRun(r: UpgradeRecord): StepRun | null {
   if (r.state === 'rolling_back') return { id: r.id, seq, step: 'compensate' };
   if (r.state === 'aborting') return { id: r.id, seq, step: 'finish_abort' };
   if (r.state !== 'running') return null;
-  if (APPROVAL_STEPS.includes(r.step) || r.step === 'done') return null;
+  if (r.step === 'done') return null;
+  // An approval step runs only as a scheduled start of progressive mode (record.autoStart).
+  if (APPROVAL_STEPS.includes(r.step) && !r.autoStart) return null;
   return r.currentWave === undefined
     ? { id: r.id, seq, step: r.step }
     : { id: r.id, seq, step: r.step, wave: r.currentWave };

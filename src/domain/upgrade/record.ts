@@ -4,6 +4,7 @@
  */
 import type { AnalysisSpec, WaveAnalysisResult } from './analysis.js';
 import type { GatewayApiPlan } from './gateway-api.js';
+import type { AutoStart, ProgressiveSpec } from './progressive.js';
 
 export type Strategy = 'labels' | 'tags';
 
@@ -188,6 +189,11 @@ export interface UpgradeRecord {
   /** The traffic analysis every wave must pass (the policy's spec for the cluster, copied when the
    * upgrade was requested; absent: no analysis step). Additive. */
   analysis?: AnalysisSpec;
+  /** Progressive mode (ADR 12): a wave whose predecessor's analysis passed starts by itself after the
+   * bake time (policy `progressive` or `--auto`, copied when requested; absent: every start is approved). */
+  progressive?: ProgressiveSpec;
+  /** The start the engine makes without a click, while it waits (state running at an approval step). */
+  autoStart?: AutoStart;
   /** What the plan found about gateways, for the plan message (additive). */
   gateways?: { inPlace: string[]; injected?: string[] };
   /** The Gateway API gateways of class `istio` and when they move (additive; absent: none). */

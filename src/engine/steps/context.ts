@@ -1,5 +1,6 @@
 /** What a step handler gets: the record as the run started, guarded ports, and a checkpoint. */
 import type { Logger } from 'pino';
+import type { Calendar } from '../../domain/calendar.js';
 import type { StepRun } from '../../domain/upgrade/order.js';
 import type { UpgradeRecord } from '../../domain/upgrade/record.js';
 import type { ClusterPorts, UpgradeEvent } from '../ports.js';
@@ -16,6 +17,8 @@ export interface StepContext {
   notify(event: UpgradeEvent): Promise<void>;
   store: UpgradeStore;
   now(): string;
+  /** The cluster's change windows and freezes as the policy says now (scheduled starts check them). */
+  calendar?: Calendar | undefined;
   waveTimeoutMs: number;
   logger: Logger;
 }
@@ -43,6 +46,18 @@ export class StepHalted extends Error {
   override readonly name = 'StepHalted';
   constructor(
     readonly action: 'pause' | 'rollback',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A scheduled start (progressive mode) that may not happen now: the worker moves it to `until` with
+ * the machine's `defer` event (a new delayed run). */
+export class StepDeferred extends Error {
+  override readonly name = 'StepDeferred';
+  constructor(
+    readonly until: string,
     message: string,
   ) {
     super(message);

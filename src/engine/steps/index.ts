@@ -3,11 +3,12 @@ import { analyzeWave } from './analysis.js';
 import type { StepHandler } from './context.js';
 import { gateways, installControlPlane, plan, precheck, verifyControlPlane } from './controlplane.js';
 import { checkOldUnused, gracePeriod, moveTags, uninstallOld } from './finish.js';
+import { autoStart } from './progressive.js';
 import { compensate } from './rollback.js';
 import { moveNamespaces, postDiff, restartWorkloads, verifySidecars, waitRollouts } from './wave.js';
 
 export type { StepContext, StepHandler, StepOutcome } from './context.js';
-export { StepHalted } from './context.js';
+export { StepDeferred, StepHalted } from './context.js';
 
 /** Handlers for the steps a worker runs (approvals and `done` have none). */
 export const HANDLERS: Partial<Record<Step | 'compensate' | 'finish_abort', StepHandler>> = {
@@ -26,6 +27,9 @@ export const HANDLERS: Partial<Record<Step | 'compensate' | 'finish_abort', Step
   grace_period: gracePeriod,
   check_old_unused: checkOldUnused,
   uninstall_old: uninstallOld,
+  // Progressive mode: a scheduled start, run when its bake time is over (ADR 12).
+  await_wave_approval: autoStart,
+  await_finish_approval: autoStart,
   compensate,
   // Runs once the cancelled step has let go of the upgrade: nothing to do on the cluster.
   finish_abort: async () => ({ detail: 'the running step has stopped' }),
