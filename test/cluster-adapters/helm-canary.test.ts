@@ -206,6 +206,15 @@ describe('HelmCanary.install', () => {
     expect(t.calls).toContainEqual(['get', 'values', 'istiod', '-n', NS, '-o', 'json', ...target]);
   });
 
+  it('an old release that owns revision tags (revisionTags) stops before any change, saying how to free them', async () => {
+    const t = setup();
+    t.releases.find((r) => r.name === 'istiod')!.history[0]!.values.revisionTags = ['prod-stable'];
+    await expect(t.ports.installer.install(to.version, to.revision)).rejects.toThrow(
+      /the istiod release istiod in istio-system owns the revision tag\(s\) prod-stable .*Nothing was changed/,
+    );
+    expect(t.changes()).toEqual([]);
+  });
+
   it('a re-run changes nothing: base at the version, the canary deployed', async () => {
     const t = setup();
     await t.ports.installer.install(to.version, to.revision);

@@ -180,12 +180,14 @@ export function parseValues(stdout: string): Record<string, unknown> | null {
 
 /**
  * The old istiod release's values for the canary: everything carried over except what names the
- * old control plane — `revision` (set to the canary's) and an image tag pinned to the old version
- * (`tag`, `global.tag`), which would run the old istiod under the new revision.
+ * old control plane — `revision` (set to the canary's), `revisionTags` (tags are moved by istioctl,
+ * ADR 14) and an image tag pinned to the old version (`tag`, `global.tag`), which would run the old
+ * istiod under the new revision.
  */
 export function carriedValues(values: Record<string, unknown>, fromVersion: string): Record<string, unknown> {
   const out = structuredClone(values);
   delete out.revision;
+  delete out.revisionTags;
   if (out.tag === fromVersion) delete out.tag;
   const g = out.global;
   if (g && typeof g === 'object' && !Array.isArray(g) && (g as Record<string, unknown>).tag === fromVersion)

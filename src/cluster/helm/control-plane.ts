@@ -14,6 +14,7 @@ import type {
   RevisionTagger,
   WorkloadRef,
 } from '../../engine/ports.js';
+import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { IstioControlPlane } from '../control-plane.js';
 import { carriedValues, type ReleaseInfo, revisionBefore } from './commands.js';
@@ -65,6 +66,14 @@ export class HelmCanary implements ControlPlaneInstaller, RevisionTagger, Gatewa
   /** `helm upgrade <base> base --version V`, then `helm install istiod-<rev> istiod --version V
    * -f <old istiod's values> --set revision=<rev>`. Skips what is already there. */
   async install(version: string, revision: string, signal?: AbortSignal): Promise<void> {
+    const old = await this.helm.values(this.installation.istiod, this.ns, signal);
+    const owned = Array.isArray(old.revisionTags) ? old.revisionTags.map(String) : [];
+    if (owned.length > 0)
+      throw new CodedError(
+        ErrorCode.VerifyFailed,
+        `the istiod release ${this.installation.istiod} in ${this.ns} owns the revision tag(s) ${owned.join(', ')} (its revisionTags value): they cannot move to ${revision} while that release owns them, and uninstalling it at the finish would delete them. Recreate them outside the release first (\`istioctl tag set <tag> --revision ${this.from.revision} --overwrite\` after \`helm upgrade ${this.installation.istiod} … --set revisionTags=null\`, ADR 14), then retry. Nothing was changed.`,
+        { release: this.installation.istiod, revisionTags: owned },
+      );
     const base = await this.base(signal);
     if (base && !(base.chartVersion === version && base.status === 'deployed'))
       await this.helm.upgrade(base.name, 'base', version, this.ns, [], signal);
