@@ -129,6 +129,9 @@ export const restartWorkloads: StepHandler = async (ctx) => {
   return { detail: `${list.length} workload(s) restarted (restartedAt ${stamp})` };
 };
 
+/** Which tenth of the wave is ready (0–10). */
+const tenth = (p: RolloutProgress) => (p.total === 0 ? 10 : Math.floor((p.ready * 10) / p.total));
+
 export async function waitFor(ctx: StepContext, namespaces: string[], wave: number, key: string) {
   const list = (await ctx.ports.inspector.workloads(namespaces, ctx.signal))
     .filter((w) => !w.paused)
@@ -138,7 +141,10 @@ export async function waitFor(ctx: StepContext, namespaces: string[], wave: numb
     timeoutMs: ctx.waveTimeoutMs,
     signal: ctx.signal,
     onProgress: (p) => {
-      if (last && last.ready === p.ready && last.total === p.total) return; // only changes are news
+      // News only when another tenth of the wave is ready (and at the start and the end): a wave
+      // costs at most a dozen Slack updates however many workloads it has and however long it runs.
+      if (last && last.total === p.total && tenth(last) === tenth(p) && p.ready !== p.total) return;
+      if (last && last.ready === p.ready && last.total === p.total) return;
       last = p;
       void ctx.notify({ type: 'wave_progress', key, record: ctx.record, wave, progress: p });
     },
