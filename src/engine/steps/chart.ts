@@ -38,7 +38,14 @@ export async function waveChart(
   );
   const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
   try {
-    const series = await port.series({ spec, namespaces: drawn, window: frame.window }, signal);
+    // Raced with the signal too: a port that does not honour it must not hold the step.
+    const series = await Promise.race([
+      port.series({ spec, namespaces: drawn, window: frame.window }, signal),
+      new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      }),
+    ]);
     return { data: { ...frame, series } };
   } catch (e) {
     if (ctx.signal.aborted) throw e;
