@@ -1,5 +1,5 @@
 /**
- * The series of a wave's chart (ADR 12): each metric of the spec per namespace over the chart's window,
+ * The series of a wave's chart (ADR 16): each metric of the spec per namespace over the chart's window,
  * with Prometheus' query_range — the same PromQL templates the checks use, their rate window the
  * spec's interval (or the step, when wider, so no traffic falls between two points). A query giving no
  * series is an empty line; one giving several (a template that does not aggregate) keeps the first and

@@ -200,7 +200,7 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         break;
       }
       case 'wave_analysis': {
-        // The table, then its chart (ADR 12); a chart that cannot be read, drawn or uploaded is only said.
+        // The table, then its chart (ADR 16); a chart that cannot be read, drawn or uploaded is only said.
         const chart = e.chart && (await chartFile(e.chart));
         if (chart && 'error' in chart)
           logger.warn({ upgradeId: r.id, wave: e.wave, err: chart.error }, 'no chart for the analysis');

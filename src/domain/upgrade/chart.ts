@@ -1,5 +1,5 @@
 /**
- * The chart of a wave's traffic analysis (issue 13, ADR 12): what is drawn (each metric of the spec
+ * The chart of a wave's traffic analysis (issue 13, ADR 16): what is drawn (each metric of the spec
  * per namespace over time, read with Prometheus' query_range) and over which window (the baseline
  * before the wave started through the end of the analysis). Plain JSON; pure. The Slack layer draws
  * it; the engine asks the analysis port for the series. Never kept on the record (too big): it rides

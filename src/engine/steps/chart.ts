@@ -1,5 +1,5 @@
 /**
- * The data of a wave's chart (issue 13, ADR 12): after the analysis is decided and checkpointed, the
+ * The data of a wave's chart (issue 13, ADR 16): after the analysis is decided and checkpointed, the
  * spec's metrics per namespace over the baseline and the analysis, read with the analysis port's
  * `series` (Prometheus' query_range). Read-only and best effort: a failure or a timeout becomes the
  * reason the thread shows instead of the chart; it never fails, pauses or delays the wave beyond

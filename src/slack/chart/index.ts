@@ -1,5 +1,5 @@
 /**
- * A wave's chart as a PNG for the thread (issue 13, ADR 12): layout (pure) → SVG (pure) → PNG (resvg,
+ * A wave's chart as a PNG for the thread (issue 13, ADR 16): layout (pure) → SVG (pure) → PNG (resvg,
  * WebAssembly), with the file name, title and comment it is shared under.
  */
 import type { WaveChart, WaveChartData } from '../../domain/upgrade/chart.js';

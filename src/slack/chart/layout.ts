@@ -1,5 +1,5 @@
 /**
- * The layout of a wave's chart (ADR 12): one panel per metric of the spec (success rate, p99), one line
+ * The layout of a wave's chart (ADR 16): one panel per metric of the spec (success rate, p99), one line
  * per namespace, the baseline window shaded, the wave's start marked, the analysis window shaded in
  * the verdict's colour, the absolute thresholds dashed. Pure: data in, positions out; svg.ts writes
  * them as SVG and png.ts rasterises that. Tests read this layout (which line, which points), not pixels.

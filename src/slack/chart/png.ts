@@ -1,5 +1,5 @@
 /**
- * SVG → PNG with resvg compiled to WebAssembly (@resvg/resvg-wasm, ADR 12): one package, no native
+ * SVG → PNG with resvg compiled to WebAssembly (@resvg/resvg-wasm, ADR 16): one package, no native
  * binary per platform, no system fonts — the text is drawn with DejaVu Sans from the dejavu-fonts-ttf
  * package, loaded once with the WebAssembly module. Rendering is synchronous and takes tens of ms for
  * a chart; the wasm objects are freed after each render.
