@@ -276,7 +276,10 @@ export async function startScenario(
     kubeconfig?: string;
     context?: string;
     worker?: boolean;
-  } & Pick<E2EBotOptions, 'redis' | 'istioctlDir' | 'logDestination' | 'logLevel' | 'concurrency'> = {},
+  } & Pick<
+    E2EBotOptions,
+    'redis' | 'istioctlDir' | 'logDestination' | 'logLevel' | 'concurrency' | 'helm'
+  > = {},
 ): Promise<Scenario> {
   const emu = await new SlackEmulator().start();
   for (const u of Object.values(USERS)) emu.state.addUser(u);
@@ -294,6 +297,7 @@ export async function startScenario(
     ...(opts.logDestination ? { logDestination: opts.logDestination } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    ...(opts.helm ? { helm: opts.helm } : {}),
   });
   if (opts.worker !== false) await bot.engine.startWorker();
   const slack = createSlackApp({

@@ -48,6 +48,8 @@ export interface E2EBotOptions {
   istioctlDir?: string;
   /** Where the bot logs (default: nowhere unless E2E_LOG_LEVEL); for tests that watch a worker. */
   logDestination?: DestinationStream;
+  /** The Helm canary path's helm binary and chart repository (the registry's `helm`). */
+  helm?: { bin: string; repo: string };
 }
 
 export interface E2EBot {
@@ -73,6 +75,7 @@ export function buildE2EBot(o: E2EBotOptions): E2EBot {
     istioctlTimeoutMs: 300_000,
     proxyStatusSource: 'istioctl',
     watchTimeoutSeconds: 60,
+    ...(o.helm ? { helm: o.helm } : {}),
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     logger,
   });
