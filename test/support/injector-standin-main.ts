@@ -1,10 +1,12 @@
-// Daemon entry of the injection webhook STAND-IN (see injector-standin.ts), started by
-// test/cluster/up.sh and stopped by test/cluster/down.sh.
+// Daemon entry of the istiod STAND-INs: the injection webhook (injector-standin.ts) and the gateway
+// deployment controller (gateway-controller-standin.ts); started by test/cluster/up.sh and stopped
+// by test/cluster/down.sh.
 // Usage: node --import tsx test/support/injector-standin-main.ts --kubeconfig <file> --state-dir <dir>
 // Writes <state-dir>/injector-standin.port once serving.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { GatewayControllerStandin } from './gateway-controller-standin.js';
 import { InjectorStandin } from './injector-standin.js';
 
 const { values } = parseArgs({
@@ -27,10 +29,13 @@ const standin = new InjectorStandin({
   log,
 });
 const port = await standin.start();
+const gateways = new GatewayControllerStandin({ kubeconfigPath: values.kubeconfig, log });
+gateways.start();
 await writeFile(join(stateDir, 'injector-standin.port'), `${port}\n`);
 log(`serving https://127.0.0.1:${port} (pid ${process.pid})`);
 const stop = (): void => {
   log('stopping');
+  gateways.stop();
   standin.stop().finally(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
