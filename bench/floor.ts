@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Deployment } from '@kubernetes/client-node';
-import { type KubeClient, MERGE_PATCH } from '../src/cluster/kube/client.js';
+import { type KubeClient, mergePatch } from '../src/cluster/kube/client.js';
 import { RESTARTED_AT } from '../src/cluster/kube/restart.js';
 import { deploymentStatus } from '../src/cluster/kube/rollout-status.js';
 import { listWatch } from '../src/cluster/kube/watch.js';
@@ -15,14 +15,23 @@ import { clusterEnv } from '../test/support/cluster-harness.js';
 
 export async function floor(kube: KubeClient, refs: WorkloadRef[], stamp: string): Promise<number> {
   const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: stamp } } } } };
-  const want = new Set(refs.map((r) => `${r.namespace}/${r.name}`));
-  const done = new Set<string>();
   const t0 = performance.now();
+  // all at once; an apiserver that sheds some of them (429) is asked again after its Retry-After
   await Promise.all(
     refs.map((r) =>
-      kube.apps.patchNamespacedDeployment({ name: r.name, namespace: r.namespace, body }, MERGE_PATCH),
+      kube.request(`patch ${r.namespace}/${r.name}`, (o) =>
+        kube.apps.patchNamespacedDeployment({ name: r.name, namespace: r.namespace, body }, mergePatch(o)),
+      ),
     ),
   );
+  await rolledOut(kube, refs);
+  return performance.now() - t0;
+}
+
+/** Resolves once every one of `refs` is rolled out, seen through one cluster-wide list + watch. */
+export async function rolledOut(kube: KubeClient, refs: WorkloadRef[]): Promise<void> {
+  const want = new Set(refs.map((r) => `${r.namespace}/${r.name}`));
+  const done = new Set<string>();
   const stop = new AbortController();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -37,7 +46,7 @@ export async function floor(kube: KubeClient, refs: WorkloadRef[], stamp: string
         client: kube,
         what: 'Deployments',
         path: '/apis/apps/v1/deployments',
-        list: () => kube.apps.listDeploymentForAllNamespaces({}),
+        list: (o) => kube.apps.listDeploymentForAllNamespaces({}, o),
         onList: (items) => items.forEach(seen),
         onEvent: (_t, d) => seen(d),
         signal: stop.signal,
@@ -46,7 +55,6 @@ export async function floor(kube: KubeClient, refs: WorkloadRef[], stamp: string
   } finally {
     stop.abort();
   }
-  return performance.now() - t0;
 }
 
 /** The running cluster's controller-manager rate limit, as test/cluster/up.sh started it. */

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KubeClient, mergePatch } from '../../src/cluster/kube/client.js';
+import { KubeClient, mergePatch, USER_AGENT } from '../../src/cluster/kube/client.js';
 import { KubeNamespaceMover } from '../../src/cluster/kube/namespaces.js';
 import { CodedError } from '../../src/errors.js';
 
@@ -28,13 +28,18 @@ const HANG: Answer = () => undefined;
 
 let server: Server;
 let script: Answer[] = [];
-let seen: { method: string; at: number; contentType: string | undefined }[] = [];
+let seen: { method: string; at: number; contentType: string | undefined; agent: string | undefined }[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'iub-kube-request-'));
 let kubeconfig = '';
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    seen.push({ method: req.method ?? '', at: Date.now(), contentType: req.headers['content-type'] });
+    seen.push({
+      method: req.method ?? '',
+      at: Date.now(),
+      contentType: req.headers['content-type'],
+      agent: req.headers['user-agent'],
+    });
     (script.shift() ?? status(500, 'script exhausted'))(req, res);
   });
   server.listen(0, '127.0.0.1');
@@ -85,6 +90,12 @@ describe('KubeClient.request', () => {
     expect(seen).toHaveLength(5);
     expect(c.stats.requests).toBe(5);
     expect(c.stats.retries).toBe(4);
+  });
+
+  it('says it is the bot (User-Agent) on every attempt, so audit logs tell its requests apart', async () => {
+    script = [status(500, 'etcdserver: leader changed'), NS_LIST];
+    await list(client());
+    expect(seen.map((s) => s.agent)).toEqual([USER_AGENT, USER_AGENT]);
   });
 
   it('waits as long as Retry-After says on a 429', async () => {

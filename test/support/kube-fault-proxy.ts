@@ -40,8 +40,8 @@ export interface ProxyStats {
   forwarded: number;
   injected: Record<InjectedFault, number>;
   stalled: number;
-  /** Every request: `METHOD path` and what the proxy did with it. */
-  log: { method: string; path: string; outcome: InjectedFault | 'stalled' | 'forwarded' }[];
+  /** Every request: `METHOD path`, its User-Agent and what the proxy did with it. */
+  log: { method: string; path: string; agent: string; outcome: InjectedFault | 'stalled' | 'forwarded' }[];
 }
 
 interface Stall {
@@ -207,7 +207,8 @@ export class KubeFaultProxy {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     this.stats.requests++;
-    const entry: ProxyStats['log'][number] = { method, path, outcome: 'forwarded' };
+    const agent = req.headers['user-agent'] ?? '';
+    const entry: ProxyStats['log'][number] = { method, path, agent, outcome: 'forwarded' };
     this.stats.log.push(entry);
     const stall = this.stall?.match(method, path) ? this.stall : undefined;
     const fault = stall ? null : this.pickFault();

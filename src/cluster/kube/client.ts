@@ -69,11 +69,16 @@ export const mergePatch = (o?: RequestOptions): RequestOptions =>
 /** The merge-patch content type alone (no signal, no timeout): for tests and scripts. */
 export const MERGE_PATCH = mergePatch();
 
+/** What the bot's API requests say they are: apiserver audit logs (and the scale benchmark's
+ * counting proxy) tell them from istioctl's and other clients'. */
+export const USER_AGENT = 'istio-upgrade-bot';
+
 /** Options whose middleware hands `signal` to the request (RequestContext.setSignal). */
 export function withSignal(signal: AbortSignal): RequestOptions {
   const mw: ObservableMiddleware = {
     pre: (ctx) => {
       ctx.setSignal(signal);
+      ctx.setHeaderParam('User-Agent', USER_AGENT);
       return new Observable(Promise.resolve(ctx));
     },
     post: (res) => new Observable(Promise.resolve(res)),
