@@ -101,6 +101,8 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
     logger,
     fourEyes: config.policy.fourEyes,
     setMessage: (id, key, ts) => setMessage(id, key, ts),
+    // the plan says when each wave can start, from the cluster's change windows and freezes
+    calendarOf: (cluster) => config.policy.clusters[cluster],
   });
   const engine = createEngine({
     redis: redisOptions,

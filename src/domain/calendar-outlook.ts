@@ -54,3 +54,41 @@ export function outlook(cal: Calendar | undefined, now: number): Outlook {
   const until = end === null ? freezeStart : freezeStart === null ? end : Math.min(end, freezeStart);
   return { state: 'open', until, nextFreeze };
 }
+
+/**
+ * When each of `count` waves, one after the other, can start at the earliest: inside a window and
+ * outside every freeze, the first at or after `from`, each next one no earlier than `gapMs` after the
+ * one before it (a bake time; 0 when a person approves each). null: no opening within a week of the
+ * wave before it (and for every wave after it).
+ */
+export function earliestStarts(
+  cal: Calendar | undefined,
+  from: number,
+  count: number,
+  gapMs = 0,
+): (number | null)[] {
+  const out: (number | null)[] = [];
+  let at: number | null = from;
+  for (let i = 0; i < count; i++) {
+    at = at === null ? null : nextOpening(cal, i === 0 ? at : at + gapMs);
+    out.push(at);
+  }
+  return out;
+}
+
+/** `Tue 1 Dec 09:00 Europe/Berlin`: short, for buttons and wave lines (local time from Intl). */
+export function shortInstant(t: number, timeZone = 'UTC'): string {
+  const s = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(t);
+  return `${s.replace(/,/g, '')} ${timeZone}`;
+}
+
+/** The time zone a cluster's times are shown in: its first window's, else UTC. */
+export const zoneOf = (cal: Calendar | undefined): string => cal?.windows?.[0]?.timeZone ?? 'UTC';

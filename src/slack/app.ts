@@ -53,6 +53,8 @@ export interface SlackAppOptions {
   command?: string;
   /** The App Home tab: its cluster read (`engine.reads.controlPlanes`), clock and deadlines. */
   home?: HomeOptions;
+  /** The clock of what replies say about time (tests: a fixed one); default Date.now. */
+  now?: () => number;
 }
 
 export interface SlackApp {
@@ -143,10 +145,11 @@ export function createSlackApp(o: SlackAppOptions): SlackApp {
     defaultCluster: config.DEFAULT_CLUSTER,
     groups,
     ...(o.proxyStatus ? { proxyStatus: o.proxyStatus } : {}),
+    ...(o.now ? { now: o.now } : {}),
   };
   registerCommands(app, deps, o.command);
   registerActions(app, deps);
-  registerHome(app, deps, o.home);
+  registerHome(app, deps, { ...(o.now ? { now: o.now } : {}), ...o.home });
 
   return {
     app,

@@ -25,6 +25,8 @@ export interface SlackDeps {
   client: webApi.WebClient;
   defaultCluster: string;
   proxyStatus?: ProxyStatusQuery;
+  /** The clock for what the Slack side says about time (when waves can start); default Date.now. */
+  now?: () => number;
 }
 
 /** One request from a person: who, where, and how to answer them privately. */

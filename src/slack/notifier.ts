@@ -12,6 +12,7 @@
  * See docs/adr/0006-slack-notifier-ordering.md.
  */
 import type { webApi } from '@slack/bolt';
+import type { Calendar } from '../domain/calendar.js';
 import type { ProxyDiff } from '../domain/proxystatus/model.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
 import type { Notifier, UpgradeEvent } from '../engine/ports.js';
@@ -38,6 +39,10 @@ export interface SlackNotifierOptions {
   fourEyes?: boolean;
   /** Writes a message ts into `record.messages` (the engine's `setMessage`), so every process sees it. */
   setMessage?: (id: string, key: string, ts: string) => Promise<unknown>;
+  /** A cluster's change windows and freezes as the policy says now: the plan says when each wave can
+   * start (absent: not said). */
+  calendarOf?: (cluster: string) => Calendar | undefined;
+  now?: () => number;
 }
 
 export interface SlackNotifier extends Notifier {
@@ -59,6 +64,8 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
   const { client, store, logger } = opts;
   const chains = new Map<string, Promise<void>>();
   const newestProgress = new Map<string, number>();
+  const timing = (r: UpgradeRecord) =>
+    opts.calendarOf ? { calendar: opts.calendarOf(r.cluster), now: (opts.now ?? Date.now)() } : undefined;
   let progressCounter = 0;
 
   async function saveTs(r: UpgradeRecord, key: string, ts: string): Promise<void> {
@@ -83,11 +90,11 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
   async function ensureParent(r: UpgradeRecord): Promise<{ ts: string; created: boolean }> {
     const known = await threadOf(r, store);
     if (known) return { ts: known, created: false };
-    const res = await client.chat.postMessage({ channel: r.channel, ...planMessage(r) });
+    const res = await client.chat.postMessage({ channel: r.channel, ...planMessage(r, timing(r)) });
     const ts = res.ts!;
     await saveTs(r, 'parent', ts);
     // Too many waves for the parent: the whole plan goes into the thread as a file it points at.
-    if (!wavesFit(r)) await share(r, ts, fileKey.plan, planFile(r));
+    if (!wavesFit(r, timing(r))) await share(r, ts, fileKey.plan, planFile(r));
     return { ts, created: true };
   }
 
@@ -106,7 +113,7 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
 
   async function updateParent(r: UpgradeRecord): Promise<void> {
     const { ts, created } = await ensureParent(r);
-    if (!created) await client.chat.update({ channel: r.channel, ts, ...planMessage(r) });
+    if (!created) await client.chat.update({ channel: r.channel, ts, ...planMessage(r, timing(r)) });
   }
 
   async function reply(r: UpgradeRecord, msg: SlackMessage): Promise<string> {

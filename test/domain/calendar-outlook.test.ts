@@ -2,7 +2,7 @@
 // several time zones and a DST change.
 import { describe, expect, it } from 'vitest';
 import type { Calendar, ChangeWindow, Weekday } from '../../src/domain/calendar.js';
-import { outlook } from '../../src/domain/calendar-outlook.js';
+import { earliestStarts, outlook, shortInstant } from '../../src/domain/calendar-outlook.js';
 
 const win = (days: Weekday[], from: string, to: string, timeZone: string): ChangeWindow => ({
   days,
@@ -59,5 +59,31 @@ describe('outlook', () => {
     });
     const o = outlook({ freezes: [YEAR_END] }, at('2026-12-01T09:00:00Z'));
     expect(o).toMatchObject({ state: 'open', until: at(YEAR_END.from) });
+  });
+});
+
+describe('earliestStarts', () => {
+  it('one after another: each inside a window, a bake time apart, past a freeze', () => {
+    const cal: Calendar = {
+      ...BERLIN,
+      freezes: [{ from: '2026-12-02T00:00:00Z', to: '2026-12-03T00:00:00Z', reason: 'audit' }],
+    };
+    // Tue 15:00 Berlin; 2 h apart: wave 2 would be at 17:00 (closed) → Wed, frozen → Thu 09:00
+    const starts = earliestStarts(cal, at('2026-12-01T14:00:00Z'), 3, 2 * 3600_000);
+    expect(starts.map(iso)).toEqual([
+      '2026-12-01T14:00:00.000Z',
+      '2026-12-03T08:00:00.000Z',
+      '2026-12-03T10:00:00.000Z',
+    ]);
+    expect(shortInstant(starts[1]!, 'Europe/Berlin')).toBe('Thu 3 Dec 09:00 Europe/Berlin');
+  });
+
+  it('past a long freeze: the first window after it, for every wave', () => {
+    const always = { freezes: [{ from: '2026-12-01T00:00:00Z', to: '2027-02-01T00:00:00Z', reason: 'x' }] };
+    const cal: Calendar = { windows: [win([1], '09:00', '10:00', 'UTC')], ...always };
+    expect(earliestStarts(cal, at('2026-12-01T12:00:00Z'), 2).map(iso)).toEqual([
+      '2027-02-01T09:00:00.000Z',
+      '2027-02-01T09:00:00.000Z',
+    ]);
   });
 });

@@ -61,6 +61,8 @@ export async function startSlackHarness(
     mesh?: StandinState;
     /** App Home options (default: the engine's control-plane reads of the stand-in clusters). */
     home?: HomeOptions;
+    /** The Slack side's clock (the plan's wave start times; the App Home unless `home.now`). */
+    now?: () => number;
   } = {},
 ): Promise<SlackHarness> {
   const emu = await new SlackEmulator().start();
@@ -84,6 +86,8 @@ export async function startSlackHarness(
     store,
     logger,
     setMessage: (id, key, ts) => engine!.setMessage(id, key, ts),
+    calendarOf: (cluster) => (opts.policy ?? TEST_POLICY).clusters[cluster],
+    ...(opts.now ? { now: opts.now } : {}),
   });
   engine = testEngine(prefix, standinRegistry(clusters), notifier, { policy: opts.policy ?? TEST_POLICY });
   await engine.startWorker();
@@ -106,6 +110,7 @@ export async function startSlackHarness(
     clientOptions: opts.clientOptions ?? { retryConfig: TEST_RETRY },
     ...(opts.proxyStatus ? { proxyStatus: opts.proxyStatus } : {}),
     home: { controlPlanes: (c, signal) => engine!.reads.controlPlanes(c, signal), ...opts.home },
+    ...(opts.now ? { now: opts.now } : {}),
   });
   const { port } = await slack.start();
   emu.delivery =

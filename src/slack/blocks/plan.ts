@@ -3,6 +3,8 @@
  * namespaces, requester, cluster), updated in place with the live state and the running wave's
  * progress. Pure; stays within Block Kit limits whatever the number of waves and namespaces.
  */
+import type { Calendar } from '../../domain/calendar.js';
+import { earliestStarts, shortInstant, zoneOf } from '../../domain/calendar-outlook.js';
 import type { UpgradeRecord, Wave } from '../../domain/upgrade/record.js';
 import { planFileName } from './files.js';
 import { STATE_LABEL, stepLabel, WAVE_ICON } from './labels.js';
@@ -23,12 +25,41 @@ import {
 
 const NS_PER_WAVE_CHARS = 400;
 
-export function waveLine(r: UpgradeRecord, w: Wave): string {
+/** The cluster's calendar and the time, for when each wave can start (absent: not shown). */
+export interface WaveTiming {
+  calendar: Calendar | undefined;
+  now: number;
+}
+
+/** When each wave not started yet can start at the earliest (wave index → words); empty without a
+ * calendar (any time). */
+export function waveStarts(r: UpgradeRecord, timing?: WaveTiming): Map<number, string> {
+  const out = new Map<number, string>();
+  const cal = timing?.calendar;
+  if (!timing || (!cal?.windows?.length && !cal?.freezes?.length)) return out;
+  const waiting = r.waves.filter((w) => w.status === 'pending' || w.status === 'awaiting_approval');
+  const starts = earliestStarts(cal, timing.now, waiting.length);
+  for (const [i, w] of waiting.entries()) {
+    const t = starts[i] ?? null;
+    out.set(
+      w.index,
+      t === null
+        ? ':clock3: no change window opens within a week'
+        : t <= timing.now
+          ? ':clock3: can start now'
+          : `:clock3: can start from ${esc(shortInstant(t, zoneOf(cal)))}`,
+    );
+  }
+  return out;
+}
+
+export function waveLine(r: UpgradeRecord, w: Wave, start?: string): string {
   const ns = cutList(
     w.namespaces.map((n) => `\`${esc(n)}\``),
     { maxChars: NS_PER_WAVE_CHARS, more: (n) => `+${n} more: \`/istio status ${r.id} --wave ${w.index}\`` },
   ).text.replace(/\n/g, ', ');
   let line = `${WAVE_ICON[w.status]} *Wave ${w.index}* (${w.namespaces.length} ns): ${ns}`;
+  if (start) line += ` · ${start}`;
   // why these namespaces are in this wave, when the bot planned the waves (not with --waves)
   const why = [...new Set(Object.values(w.reasons ?? {}))];
   if (why.length > 0 && w.status === 'pending') line += `\n      _${esc(clip(why.join('; '), 200))}_`;
@@ -91,14 +122,17 @@ export function gatewayApiText(r: UpgradeRecord): string | undefined {
 }
 
 /** true when the parent message shows every wave. */
-export const wavesFit = (r: UpgradeRecord): boolean => planParts(r).left === 0;
+export const wavesFit = (r: UpgradeRecord, timing?: WaveTiming): boolean => planParts(r, timing).left === 0;
 
-/** The parent message: plan plus live state. When not every wave fits, the plan is in the thread as a file. */
-export const planMessage = (r: UpgradeRecord): SlackMessage => planParts(r).message;
+/** The parent message: plan plus live state. When not every wave fits, the plan is in the thread as a file.
+ * With `timing`, each wave not started yet says when it can start (the cluster's change windows). */
+export const planMessage = (r: UpgradeRecord, timing?: WaveTiming): SlackMessage =>
+  planParts(r, timing).message;
 
-function planParts(r: UpgradeRecord): { message: SlackMessage; left: number } {
+function planParts(r: UpgradeRecord, timing?: WaveTiming): { message: SlackMessage; left: number } {
+  const starts = waveStarts(r, timing);
   const waves = cutList(
-    r.waves.map((w) => waveLine(r, w)),
+    r.waves.map((w) => waveLine(r, w, starts.get(w.index))),
     {
       maxChars: LIMITS.sectionText - 20,
       more: (n) =>

@@ -4,7 +4,7 @@ import type { Refusal } from '../../engine/api.js';
 import { decisionText } from './approval.js';
 import { planFileName } from './files.js';
 import { STATE_LABEL, stepLabel, WAVE_ICON } from './labels.js';
-import { planMessage, waveLine } from './plan.js';
+import { planMessage, type WaveTiming, waveLine, waveStarts } from './plan.js';
 import {
   type Block,
   capBlocks,
@@ -36,10 +36,11 @@ export function chunkSections(lines: string[], max = LIMITS.sectionText - 100): 
 }
 
 /** `/istio status ID`: the plan with every wave (over several sections), state, decisions, thread link. */
-export function statusMessage(r: UpgradeRecord): SlackMessage {
-  const plan = planMessage(r);
+export function statusMessage(r: UpgradeRecord, timing?: WaveTiming): SlackMessage {
+  const plan = planMessage(r, timing);
   const decisions = r.decisions.slice(-10).map((d) => `• ${decisionText(r, d)}`);
-  const waves = chunkSections(r.waves.map((w) => waveLine(r, w)));
+  const starts = waveStarts(r, timing);
+  const waves = chunkSections(r.waves.map((w) => waveLine(r, w, starts.get(w.index))));
   const blocks: Block[] = [
     ...plan.blocks.slice(0, 2),
     ...waves.map((t, i) => section(i === 0 ? `*Waves*\n${t}` : t)),

@@ -93,6 +93,8 @@ export async function status(ask: Asked, cmd: StatusCommand): Promise<void> {
   const v = mayView(deps.policy, actor.channel, r.cluster);
   if (!v.allowed) return refuse(ask, `see ${r.id} here`, v, r.id);
   if (cmd.wave !== undefined) return wave(ask, r, cmd.wave);
-  await ask.reply(statusMessage(r));
+  await ask.reply(
+    statusMessage(r, { calendar: deps.policy.clusters[r.cluster], now: (deps.now ?? Date.now)() }),
+  );
   if (cmd.details) await details(ask, r);
 }
