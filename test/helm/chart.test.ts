@@ -184,6 +184,14 @@ describe.skipIf(!gate.run)('helm chart', () => {
       expect(rule.verbs).not.toContain('create');
       expect(rule.verbs).not.toContain('delete');
     }
+    // Gateway API gateways: read and relabelled (istio.io/rev), never created or deleted
+    expect(rulesOf(main).filter((rule) => covers(rule, 'gateway.networking.k8s.io', 'gateways'))).toEqual([
+      {
+        apiGroups: ['gateway.networking.k8s.io'],
+        resources: ['gateways'],
+        verbs: ['get', 'list', 'watch', 'patch'],
+      },
+    ]);
     // and without istioctlSecretsAccess there is no Secret rule at all
     const off = await render('t', 'iub', ['-f', CI_VALUES, '--set', 'rbac.istioctlSecretsAccess=false']);
     const all = [...byKind(off, 'ClusterRole'), ...byKind(off, 'Role')].flatMap(rulesOf);
