@@ -278,7 +278,14 @@ export async function startScenario(
     worker?: boolean;
   } & Pick<
     E2EBotOptions,
-    'redis' | 'istioctlDir' | 'logDestination' | 'logLevel' | 'concurrency' | 'helm'
+    | 'redis'
+    | 'istioctlDir'
+    | 'logDestination'
+    | 'logLevel'
+    | 'concurrency'
+    | 'helm'
+    | 'policy'
+    | 'prometheusUrl'
   > = {},
 ): Promise<Scenario> {
   const emu = await new SlackEmulator().start();
@@ -298,6 +305,8 @@ export async function startScenario(
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.helm ? { helm: opts.helm } : {}),
+    ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
   });
   if (opts.worker !== false) await bot.engine.startWorker();
   const slack = createSlackApp({
@@ -307,7 +316,7 @@ export async function startScenario(
       SLACK_API_URL: emu.apiUrl,
       PORT: 0,
       DEFAULT_CLUSTER: E2E_CLUSTER,
-      policy: TEST_POLICY,
+      policy: opts.policy ?? TEST_POLICY,
     },
     service: bot.engine.service,
     logger: createLogger({ level: 'silent' }),

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
+import { createWaveAnalysis, withAnalysis } from '../../src/analysis/index.js';
 import { type AdaptersRegistry, createClusterRegistry } from '../../src/cluster/registry.js';
+import type { Policy } from '../../src/domain/policy.js';
 import { createEngine, type Engine, type WorkerOptions } from '../../src/engine/index.js';
 import { createLogger } from '../../src/log.js';
 import { boltLogger } from '../../src/slack/bolt-logger.js';
@@ -50,6 +52,10 @@ export interface E2EBotOptions {
   logDestination?: DestinationStream;
   /** The Helm canary path's helm binary and chart repository (the registry's `helm`). */
   helm?: { bin: string; repo: string };
+  /** The policy (default TEST_POLICY). */
+  policy?: Policy;
+  /** The cluster's Prometheus (PROMETHEUS_URL): its ports get the REAL analysis, as main.ts wires it. */
+  prometheusUrl?: string;
 }
 
 export interface E2EBot {
@@ -79,6 +85,12 @@ export function buildE2EBot(o: E2EBotOptions): E2EBot {
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     logger,
   });
+  const prom = o.prometheusUrl;
+  const clusters = prom
+    ? withAnalysis(registry, () =>
+        createWaveAnalysis({ url: prom, timeoutMs: 2_000, retries: 1, backoffMs: 50 }),
+      )
+    : registry;
   const redis = new Redis({ ...redisAt, maxRetriesPerRequest: 3 });
   // a Redis that goes away (scenarios 8.3, 8.5) is logged, not an unhandled error event
   redis.on('error', (e) => logger.warn({ err: e }, 'notifier store: redis connection error'));
@@ -99,7 +111,7 @@ export function buildE2EBot(o: E2EBotOptions): E2EBot {
   engine = createEngine({
     redis: redisAt,
     prefix: o.prefix,
-    clusters: registry,
+    clusters,
     notifier,
     logger,
     gracePeriodMs: 500,
@@ -107,7 +119,7 @@ export function buildE2EBot(o: E2EBotOptions): E2EBot {
     approvalTtlMs: 3_600_000,
     plan: { maxMinorJump: E2E_MAX_MINOR_JUMP },
     worker: E2E_WORKER,
-    policy: TEST_POLICY,
+    policy: o.policy ?? TEST_POLICY,
   });
   const e = engine;
   return {
