@@ -1,0 +1,65 @@
+// Chart RBAC, call path 4: Gateway API gateways as the chart's ServiceAccount — without the Gateway
+// API CRDs there are none (RBAC lets the list through to the 404); with the REAL CRDs (module cache)
+// a Gateway of class istio labelled with the old revision is listed, verified where istiod (the
+// gateway controller stand-in) rendered it, relabelled with the new revision and verified rolled
+// there. get/list/watch/patch allowed, create/delete not. Run in order by test/helm/rbac.test.ts.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { kubectlPath, run } from '../support/cluster-harness.js';
+import { installGatewayApiCrds, removeGatewayApiCrds } from '../support/gateway-api-crds.js';
+import { can, kubectl, type RbacRun } from './rbac-context.js';
+
+const GATEWAYS = 'gateways.gateway.networking.k8s.io';
+
+export async function gatewayApi(r: RbacRun): Promise<void> {
+  const port = r.a.gatewayApi;
+  if (!port) throw new Error('the cluster adapters have no Gateway API port');
+  const ns = r.OTHER;
+  const gw = { namespace: ns, name: `gw-${r.S}` };
+  for (const verb of ['get', 'list', 'watch', 'patch'])
+    expect(`${verb} ${GATEWAYS}: ${await can(r, verb, GATEWAYS, '-n', ns)}`).toBe(`${verb} ${GATEWAYS}: yes`);
+  for (const verb of ['create', 'delete', 'update'])
+    expect(`${verb} ${GATEWAYS}: ${await can(r, verb, GATEWAYS, '-n', ns)}`).toBe(`${verb} ${GATEWAYS}: no`);
+
+  const crdBefore = (await run(kubectlPath(), ['get', 'crd', GATEWAYS])).exitCode === 0;
+  if (!crdBefore) expect(await port.list()).toEqual([]);
+  const version = await installGatewayApiCrds();
+  console.log(`[rbac] Gateway API CRDs ${version} installed`);
+  try {
+    const file = join(r.dir, 'gateway.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: gateway.networking.k8s.io/v1',
+        'kind: Gateway',
+        `metadata: { name: ${gw.name}, namespace: ${ns}, labels: { istio.io/rev: ${r.R_OLD} } }`,
+        'spec:',
+        '  gatewayClassName: istio',
+        '  listeners: [{ name: http, port: 80, protocol: HTTP }]',
+      ].join('\n'),
+    );
+    await kubectl(['apply', '-f', file]);
+    // rendered by the old revision's istiod (stand-in), rolled out, its pods on it
+    await port.verify([gw], r.R_OLD, { timeoutMs: 120_000 });
+    expect((await port.list()).find((g) => g.name === gw.name)).toEqual({
+      ...gw,
+      revLabel: r.R_OLD,
+      namespaceRev: null,
+      managed: true,
+      deployment: `${gw.name}-istio`,
+      renderedBy: r.R_OLD,
+    });
+    expect(await port.setRevLabel(gw, r.R_NEW)).toBe(true);
+    await port.verify([gw], r.R_NEW, { timeoutMs: 120_000 });
+    expect((await port.list()).find((g) => g.name === gw.name)).toMatchObject({
+      revLabel: r.R_NEW,
+      renderedBy: r.R_NEW,
+    });
+    // one that is gone: nothing to label
+    expect(await port.setRevLabel({ namespace: ns, name: 'no-such-gateway' }, r.R_NEW)).toBe(false);
+  } finally {
+    await run(kubectlPath(), ['delete', 'gateway', '-n', ns, gw.name, '--ignore-not-found']);
+    if (!crdBefore) await removeGatewayApiCrds();
+  }
+}
