@@ -7,7 +7,7 @@
  * check. A Prometheus error is a reading with no value (inconclusive), never a throw; only the
  * caller's signal ends it with a rejection.
  */
-import type { Measurement, WaveAnalysisResult } from '../domain/upgrade/analysis.js';
+import type { Measurement, MetricSpec, WaveAnalysisResult } from '../domain/upgrade/analysis.js';
 import { MEASUREMENTS_KEPT } from '../domain/upgrade/analysis.js';
 import type { MetricSeries } from '../domain/upgrade/chart.js';
 import type { AnalysisCheck, WaveAnalysis, WaveAnalysisRequest, WaveSeriesRequest } from '../engine/ports.js';
@@ -17,6 +17,8 @@ import {
   checkVerdict,
   decide,
   fill,
+  fillIstiod,
+  istiodTarget,
   judge,
   type Reading,
   readingOf,
@@ -24,6 +26,13 @@ import {
   type Target,
   targetName,
 } from './verdict.js';
+
+/** One metric of one target: its query for the baseline (at the wave's start) or for a check. */
+interface Probe {
+  target: string;
+  m: MetricSpec;
+  query(baseline: boolean): string;
+}
 
 export interface PrometheusWaveAnalysisOptions {
   /** Queries in flight at once (default 8). */
@@ -59,19 +68,39 @@ export class PrometheusWaveAnalysis implements WaveAnalysis {
         return { value: null, reason: e instanceof Error ? e.message : String(e) };
       }
     };
-    const pairs = targets.flatMap((t) => spec.metrics.map((m) => ({ t, m })));
+    // What is measured: every metric of every target, then the control-plane gate's (first wave).
+    const probes: Probe[] = targets.flatMap((t) =>
+      spec.metrics.map((m) => ({
+        target: targetName(t),
+        m,
+        query: (baseline: boolean) => fill(m.query, t, baseline ? spec.baselineMs : spec.intervalMs),
+      })),
+    );
+    const cp = req.controlPlane && spec.controlPlane;
+    if (cp && req.controlPlane) {
+      const rev = req.controlPlane.revision;
+      const waveStart = Date.parse(req.baselineEnd);
+      for (const m of cp.metrics)
+        probes.push({
+          target: istiodTarget(rev),
+          m,
+          query: (baseline) =>
+            fillIstiod(m.query, cp.selector, rev, {
+              intervalMs: baseline ? spec.baselineMs : spec.intervalMs,
+              sinceMs: baseline ? spec.baselineMs : Math.max(spec.intervalMs, now() - waveStart),
+            }),
+        });
+    }
     const baselineAt = new Date(req.baselineEnd);
-    const baselines = await this.pool(pairs, ({ t, m }) =>
-      m.maxVsBaseline || m.minVsBaseline
-        ? read(fill(m.query, t, spec.baselineMs), baselineAt)
-        : Promise.resolve(null),
+    const baselines = await this.pool(probes, (p) =>
+      p.m.maxVsBaseline || p.m.minVsBaseline ? read(p.query(true), baselineAt) : Promise.resolve(null),
     );
     let failed = 0;
     let measurements: Measurement[] = [];
     for (let check = 1; ; check++) {
       await sleep(spec.intervalMs, opts.signal);
-      const readings = await this.pool(pairs, ({ t, m }) => read(fill(m.query, t, spec.intervalMs)));
-      measurements = pairs.map(({ t, m }, i) => judge(m, targetName(t), baselines[i]!, readings[i]!));
+      const readings = await this.pool(probes, (p) => read(p.query(false)));
+      measurements = probes.map((p, i) => judge(p.m, p.target, baselines[i]!, readings[i]!));
       const v = checkVerdict(measurements);
       if (v === 'fail') failed++;
       opts.onCheck?.({ check, count: spec.count, verdict: v, failedChecks: failed });

@@ -33,6 +33,25 @@ export function fill(template: string, t: Target, windowMs: number): string {
     .replaceAll('{{interval}}', promDuration(windowMs));
 }
 
+/** Fills a control-plane gate's template (`{{istiod}}`: the selector for `revision`; `{{since}}`: the
+ * window since the wave started; `{{interval}}`). */
+export function fillIstiod(
+  template: string,
+  selector: string,
+  revision: string,
+  windows: { intervalMs: number; sinceMs: number },
+): string {
+  const rev = quoted(revision);
+  return template
+    .replaceAll('{{istiod}}', selector.replaceAll('{{revision}}', rev))
+    .replaceAll('{{revision}}', rev)
+    .replaceAll('{{since}}', promDuration(windows.sinceMs))
+    .replaceAll('{{interval}}', promDuration(windows.intervalMs));
+}
+
+/** The target name of a control-plane measurement. */
+export const istiodTarget = (revision: string): string => `istiod ${revision}`;
+
 /** What one query gave: a number, or why there is none. */
 export type Reading = { value: number } | { value: null; reason: string };
 
@@ -109,7 +128,8 @@ export function decide(
   return checks >= spec.count ? 'passed' : 'continue';
 }
 
-const unit = (m: Measurement, v: number) => `${num(v)}${m.unit === '%' ? ' %' : ` ${m.unit}`}`;
+const unit = (m: Measurement, v: number) =>
+  `${num(v)}${m.unit === '%' ? ' %' : m.unit === 'count' ? '' : ` ${m.unit}`}`;
 
 /** One line per measurement that did not pass, for the reason people read. */
 export function describe(m: Measurement): string {

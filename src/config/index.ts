@@ -37,7 +37,12 @@ function loadPolicy(env: Env, readFile: (p: string) => string): Result<Policy, s
   const unknown = Object.keys(parsed.data.clusters).filter((c) => !env.CLUSTERS.some((k) => k.name === c));
   if (unknown.length) return err([`POLICY: clusters ${unknown.join(', ')} are not in CLUSTERS`]);
   const blind = Object.entries(parsed.data.clusters)
-    .filter(([name, c]) => c.analysis && !env.PROMETHEUS_URL && !env.PROMETHEUS_URLS[name])
+    .filter(
+      ([name, c]) =>
+        (c.analysis || Object.keys(c.analyses ?? {}).length > 0) &&
+        !env.PROMETHEUS_URL &&
+        !env.PROMETHEUS_URLS[name],
+    )
     .map(([name]) => name);
   const stray = Object.keys(env.PROMETHEUS_URLS).filter((c) => !env.CLUSTERS.some((k) => k.name === c));
   if (stray.length) return err([`PROMETHEUS_URLS: clusters ${stray.join(', ')} are not in CLUSTERS`]);

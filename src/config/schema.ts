@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defaultIncidentResponders } from '../domain/policy.js';
-import { DEFAULT_ANALYSIS } from '../domain/upgrade/analysis.js';
+import { DEFAULT_ANALYSIS, DEFAULT_CONTROL_PLANE } from '../domain/upgrade/analysis.js';
 import { validateLabel } from '../domain/version.js';
 import { calendarFields } from './calendar.js';
 import { parseDuration } from './duration.js';
@@ -39,7 +39,7 @@ const metricSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -'),
     query: z.string().min(1).max(4000),
-    unit: z.enum(['%', 'ms']),
+    unit: z.enum(['%', 'ms', 's', 'count']),
     min: z.number().optional(),
     max: z.number().optional(),
     maxVsBaseline: z
@@ -57,6 +57,27 @@ const metricSchema = z
     'give the metric a threshold: min, max, maxVsBaseline or minVsBaseline',
   );
 
+/** The control-plane gate of the first wave (the new istiod's signals); `false` turns it off. */
+const controlPlaneSchema = z
+  .union([
+    z.literal(false),
+    z
+      .object({
+        selector: z.string().min(1).max(500).optional(),
+        metrics: z.array(metricSchema).min(1).max(10).optional(),
+      })
+      .strict(),
+  ])
+  .optional()
+  .transform((c) =>
+    c === false
+      ? undefined
+      : {
+          selector: c?.selector ?? DEFAULT_CONTROL_PLANE.selector,
+          metrics: c?.metrics ?? DEFAULT_CONTROL_PLANE.metrics,
+        },
+  );
+
 /** The traffic analysis of a cluster's waves (issue 13). Every field has Flagger's default. */
 const analysisSchema = z
   .object({
@@ -71,13 +92,15 @@ const analysisSchema = z
     perWorkload: z.boolean().default(DEFAULT_ANALYSIS.perWorkload),
     onFailure: z.enum(['pause', 'rollback']).default(DEFAULT_ANALYSIS.onFailure),
     metrics: z.array(metricSchema).min(1).max(10).optional(),
+    controlPlane: controlPlaneSchema,
   })
   .strict()
-  .transform(({ interval, baseline, metrics, ...a }) => ({
+  .transform(({ interval, baseline, metrics, controlPlane, ...a }) => ({
     ...a,
     intervalMs: interval ?? DEFAULT_ANALYSIS.intervalMs,
     baselineMs: baseline ?? DEFAULT_ANALYSIS.baselineMs,
     metrics: metrics ?? DEFAULT_ANALYSIS.metrics,
+    ...(controlPlane ? { controlPlane } : {}),
   }));
 
 const specName = z
@@ -85,7 +108,7 @@ const specName = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -')
   .refine((n) => n !== 'none', '"none" is reserved: `--analysis none` means no analysis');
 
-/** Progressive mode (ADR 12): a wave whose predecessor's analysis passed starts after `bakeTime`. */
+/** Progressive mode (ADR 15): a wave whose predecessor's analysis passed starts after `bakeTime`. */
 const progressiveSchema = z
   .object({
     bakeTime: policyDuration,

@@ -152,6 +152,8 @@ export interface WaveAnalysisRequest {
   workloads: WorkloadRef[];
   /** The baseline window ends here (ISO): when the wave started. */
   baselineEnd: string;
+  /** The first wave: the new istiod's own signals are judged too (the spec's control-plane gate). */
+  controlPlane?: { revision: string };
 }
 
 /** A check of an analysis as it happens (for live progress). */

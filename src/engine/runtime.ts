@@ -83,7 +83,7 @@ function eventFor(record: UpgradeRecord, e: Extract<Effect, { kind: 'notify' }>)
   }
 }
 
-/** How long a step run waits in the queue: the grace period, or until a scheduled start (ADR 12). */
+/** How long a step run waits in the queue: the grace period, or until a scheduled start (ADR 15). */
 export function runDelayMs(rt: Runtime, record: UpgradeRecord, run: StepRun): number {
   if (run.step === 'grace_period') return rt.gracePeriodMs;
   if (record.autoStart && run.step === record.autoStart.step)

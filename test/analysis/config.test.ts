@@ -2,7 +2,7 @@
 // from the environment, and the problems reported with the variable to fix.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { DEFAULT_METRICS } from '../../src/domain/upgrade/analysis.js';
+import { DEFAULT_CONTROL_PLANE, DEFAULT_METRICS } from '../../src/domain/upgrade/analysis.js';
 
 const policy = (analysis: unknown) =>
   JSON.stringify({
@@ -35,9 +35,41 @@ describe('analysis configuration', () => {
       perWorkload: false,
       onFailure: 'rollback',
       metrics: DEFAULT_METRICS,
+      controlPlane: DEFAULT_CONTROL_PLANE,
     });
     expect(c.value.PROMETHEUS_URLS).toEqual({ prod: 'http://prom-prod:9090/base?x=1' });
     expect(c.value.PROMETHEUS_TIMEOUT).toBe(10_000);
+  });
+
+  it('named analyses, --analysis none, progressive mode and the control-plane gate in the policy', () => {
+    const c = loadConfig(
+      env({
+        POLICY_JSON: JSON.stringify({
+          requesters: ['U1'],
+          approvers: ['U2'],
+          clusters: {
+            prod: {
+              channels: ['C1'],
+              analysis: { controlPlane: { selector: 'job="istiod",revision="{{revision}}"' } },
+              analyses: { strict: { failureLimit: 0, controlPlane: false } },
+              analysisOptional: true,
+              progressive: { bakeTime: '15m', autoFinish: true },
+            },
+          },
+        }),
+        PROMETHEUS_URL: 'http://p:9090',
+      }),
+    );
+    if (!c.ok) throw new Error(c.error.join('\n'));
+    const prod = c.value.policy.clusters.prod!;
+    expect(prod.analysis?.controlPlane).toEqual({
+      selector: 'job="istiod",revision="{{revision}}"',
+      metrics: DEFAULT_CONTROL_PLANE.metrics,
+    });
+    expect(prod.analyses?.strict).toMatchObject({ name: 'strict', failureLimit: 0 });
+    expect(prod.analyses?.strict?.controlPlane).toBeUndefined();
+    expect(prod.analysisOptional).toBe(true);
+    expect(prod.progressive).toEqual({ bakeMs: 900_000, autoFirstWave: false, autoFinish: true });
   });
 
   // [why, env, expected problem]
@@ -54,6 +86,29 @@ describe('analysis configuration', () => {
         PROMETHEUS_URL: 'http://p:9090',
       },
       /give the metric a threshold/,
+    ],
+    [
+      'progressive mode without an analysis',
+      {
+        POLICY_JSON: JSON.stringify({
+          requesters: ['U1'],
+          approvers: ['U2'],
+          clusters: { prod: { channels: ['C1'], progressive: { bakeTime: '5m' } } },
+        }),
+      },
+      /progressive.*give the cluster an `analysis` too/,
+    ],
+    [
+      'an analysis named none',
+      {
+        POLICY_JSON: JSON.stringify({
+          requesters: ['U1'],
+          approvers: ['U2'],
+          clusters: { prod: { channels: ['C1'], analyses: { none: {} } } },
+        }),
+        PROMETHEUS_URL: 'http://p:9090',
+      },
+      /"none" is reserved/,
     ],
     [
       'a bad duration',

@@ -1,4 +1,4 @@
-// Progressive mode through the engine (ADR 12), on real Redis and BullMQ with the stand-in cluster and
+// Progressive mode through the engine (ADR 15), on real Redis and BullMQ with the stand-in cluster and
 // the stand-in analysis port: a passed wave starts the next one after the bake time without a click
 // (a delayed job), wave 1 and the finish are still approved; a pause in the bake time cancels the
 // start and resume asks a person; the start survives a restart of every process; outside the change

@@ -34,6 +34,29 @@ export const ISTIO_BUCKETS = [
   3600000,
 ];
 
+/** Faults of a revision's istiod (the control-plane gate): per second, while it is scraped. */
+export interface IstiodFault {
+  revision: string;
+  /** xDS responses rejected by proxies (`pilot_total_xds_rejects{type="cds"}`). */
+  xdsRejectsPerSec?: number;
+  /** `pilot_xds_push_context_errors`. */
+  pushContextErrorsPerSec?: number;
+  /** Every push's `pilot_proxy_convergence_time`, in seconds (instead of the base 0.05 s). */
+  convergenceSeconds?: number;
+}
+
+/** istiod's buckets for pilot_proxy_convergence_time (istio pilot/pkg/xds/monitoring.go). */
+export const CONVERGENCE_BUCKETS = [0.1, 0.5, 1, 3, 5, 10, 20, 30];
+
+interface IstiodSeries {
+  last: number | null;
+  rejects: number;
+  contextErrors: number;
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
 interface Series {
   ok: number;
   err: number;
@@ -49,10 +72,83 @@ export class MeshTelemetryStandin {
   /** Scrapes served (a test can wait for the next one instead of sleeping). */
   scrapes = 0;
 
+  private istiodFaults: IstiodFault[] = [];
+  private istiodSeries = new Map<string, IstiodSeries>();
+
   constructor(
     private readonly source: () => Promise<TelemetryWorkload[]>,
-    private readonly o: { rps?: number; latencyMs?: number; now?: () => number } = {},
+    private readonly o: {
+      rps?: number;
+      latencyMs?: number;
+      now?: () => number;
+      /** The istiod revisions running now (their `/istiod/<revision>/metrics`; others answer 404). */
+      istiods?: () => Promise<string[]>;
+      /** Pushes per second each istiod makes (each records one convergence time). */
+      pushesPerSec?: number;
+    } = {},
   ) {}
+
+  setIstiodFault(f: IstiodFault): void {
+    this.istiodFaults = [...this.istiodFaults.filter((x) => x.revision !== f.revision), f];
+  }
+
+  /**
+   * What a revision's istiod serves on its monitoring port (15014): istio's names and types —
+   * `pilot_total_xds_rejects` and `pilot_xds_push_context_errors` are counters (no `_total`: istio's
+   * exporter is configured WithoutCounterSuffixes), shown only once incremented, as istio's OpenTelemetry
+   * exporter does; `pilot_proxy_convergence_time` is a histogram in seconds. Null: not running.
+   */
+  async renderIstiod(revision: string): Promise<string | null> {
+    if (!(await (this.o.istiods?.() ?? Promise.resolve([]))).includes(revision)) return null;
+    const now = (this.o.now ?? Date.now)();
+    const s = this.istiodSeries.get(revision) ?? {
+      last: null,
+      rejects: 0,
+      contextErrors: 0,
+      buckets: CONVERGENCE_BUCKETS.map(() => 0),
+      sum: 0,
+      count: 0,
+    };
+    this.istiodSeries.set(revision, s);
+    const dt = s.last === null ? 0 : (now - s.last) / 1000;
+    s.last = now;
+    const f = this.istiodFaults.find((x) => x.revision === revision);
+    s.rejects += (f?.xdsRejectsPerSec ?? 0) * dt;
+    s.contextErrors += (f?.pushContextErrorsPerSec ?? 0) * dt;
+    const pushes = (this.o.pushesPerSec ?? 2) * dt;
+    const took = f?.convergenceSeconds ?? 0.05;
+    CONVERGENCE_BUCKETS.forEach((le, i) => {
+      if (took <= le) s.buckets[i]! += pushes;
+    });
+    s.sum += pushes * took;
+    s.count += pushes;
+    const out: string[] = [];
+    if (s.rejects > 0)
+      out.push(
+        '# HELP pilot_total_xds_rejects Total number of XDS responses from pilot rejected by proxy.',
+        '# TYPE pilot_total_xds_rejects counter',
+        `pilot_total_xds_rejects{type="cds"} ${s.rejects.toFixed(3)}`,
+      );
+    if (s.contextErrors > 0)
+      out.push(
+        '# HELP pilot_xds_push_context_errors Number of errors (timeouts) initiating push context.',
+        '# TYPE pilot_xds_push_context_errors counter',
+        `pilot_xds_push_context_errors ${s.contextErrors.toFixed(3)}`,
+      );
+    if (s.count > 0) {
+      out.push(
+        '# HELP pilot_proxy_convergence_time Delay in seconds between config change and a proxy receiving all required configuration.',
+        '# TYPE pilot_proxy_convergence_time histogram',
+      );
+      for (const [i, le] of CONVERGENCE_BUCKETS.entries())
+        out.push(`pilot_proxy_convergence_time_bucket{le="${le}"} ${s.buckets[i]!.toFixed(3)}`);
+      out.push(`pilot_proxy_convergence_time_bucket{le="+Inf"} ${s.count.toFixed(3)}`);
+      out.push(`pilot_proxy_convergence_time_sum ${s.sum.toFixed(3)}`);
+      out.push(`pilot_proxy_convergence_time_count ${s.count.toFixed(3)}`);
+    }
+    out.push('# TYPE pilot_xds gauge', 'pilot_xds{version="stand-in"} 1');
+    return `${out.join('\n')}\n`;
+  }
 
   setFault(f: Fault): void {
     this.faults = [...this.faults.filter((x) => x.namespace !== f.namespace || x.revision !== f.revision), f];
@@ -111,6 +207,17 @@ export class MeshTelemetryStandin {
 
   async start(): Promise<{ port: number; target: string }> {
     this.server = createServer((req, res) => {
+      const istiod = /^\/istiod\/([a-z0-9-]+)\/metrics$/.exec(req.url ?? '');
+      if (istiod) {
+        this.renderIstiod(istiod[1]!).then(
+          (text) =>
+            text === null
+              ? res.writeHead(404).end()
+              : res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+          (e: unknown) => res.writeHead(500).end(String(e)),
+        );
+        return;
+      }
       if (req.url !== '/metrics') {
         res.writeHead(404).end();
         return;
@@ -157,4 +264,23 @@ function labels(ns: string, name: string): string {
   return Object.entries(l)
     .map(([k, v]) => `${k}="${v}"`)
     .join(',');
+}
+
+/**
+ * The scrape targets of the istiods of `revisions` on the stand-in at `target`, labelled as Istio's
+ * sample Prometheus labels a pod it scrapes (job `kubernetes-pods`: a labelmap of the pod's labels,
+ * `app=istiod` and `istio.io/rev` → `istio_io_rev`, plus `namespace` and `pod`).
+ */
+export function istiodScrapeGroups(target: string, revisions: string[]) {
+  return revisions.map((rev) => ({
+    targets: [target],
+    labels: {
+      __metrics_path__: `/istiod/${rev}/metrics`,
+      app: 'istiod',
+      istio: 'pilot',
+      istio_io_rev: rev,
+      namespace: 'istio-system',
+      pod: `istiod-${rev}-7d4b9c8f6-x2x9q`,
+    },
+  }));
 }

@@ -38,7 +38,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startPrometheus(targets: string[], scrapeSeconds = 1): Promise<RunningPrometheus> {
+/** More targets with their labels (`__metrics_path__` included), as a `kubernetes-pods` job would. */
+export interface ScrapeGroup {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
+export async function startPrometheus(
+  targets: string[],
+  scrapeSeconds = 1,
+  pods: ScrapeGroup[] = [],
+): Promise<RunningPrometheus> {
   const bin = prometheusBinary();
   const dir = await mkdtemp(join(tmpdir(), 'iub-prometheus-'));
   const config = [
@@ -50,6 +60,17 @@ export async function startPrometheus(targets: string[], scrapeSeconds = 1): Pro
     '  - job_name: mesh',
     '    static_configs:',
     `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
+    ...(pods.length
+      ? [
+          '  - job_name: kubernetes-pods',
+          '    static_configs:',
+          ...pods.flatMap((g) => [
+            `      - targets: [${g.targets.map((t) => `'${t}'`).join(', ')}]`,
+            '        labels:',
+            ...Object.entries(g.labels).map(([k, v]) => `          ${k}: '${v}'`),
+          ]),
+        ]
+      : []),
     '',
   ].join('\n');
   await writeFile(join(dir, 'prometheus.yml'), config);

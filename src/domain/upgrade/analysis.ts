@@ -9,8 +9,8 @@
 export interface MetricSpec {
   name: string;
   query: string;
-  /** How people read the value: `%` (a rate ×100) or `ms`. */
-  unit: '%' | 'ms';
+  /** How people read the value: `%` (a rate ×100), `ms`, `s`, or `count` (events). */
+  unit: '%' | 'ms' | 's' | 'count';
   /** Absolute bounds on the value. */
   min?: number;
   max?: number;
@@ -35,6 +35,22 @@ export interface AnalysisSpec {
   perWorkload: boolean;
   /** What a failed analysis does. Inconclusive (no data, NaN, Prometheus unreachable) always pauses. */
   onFailure: 'pause' | 'rollback';
+  metrics: MetricSpec[];
+  /** The control-plane gate of the first wave: the new istiod's own signals (absent: none). */
+  controlPlane?: ControlPlaneGate;
+}
+
+/**
+ * The new istiod's own signals during the first wave (issue 13): its metrics (istio
+ * pilot/pkg/xds/monitoring.go and pkg/xds/monitoring.go) must not grow beyond the spec. Placeholders
+ * in the metrics: `{{istiod}}` (the selector, with `{{revision}}` filled), `{{revision}}`,
+ * `{{interval}}` (the check's window) and `{{since}}` (from the wave's start to the check).
+ */
+export interface ControlPlaneGate {
+  /** PromQL label matchers that select the canary istiod's series. Default: the pod labels of
+   * Istio's sample Prometheus (`kubernetes-pods` job, labelmap of pod labels): `app="istiod"`,
+   * `istio_io_rev="{{revision}}"`. */
+  selector: string;
   metrics: MetricSpec[];
 }
 
@@ -93,6 +109,41 @@ export const DEFAULT_METRICS: MetricSpec[] = [
   },
 ];
 
+export const ISTIOD_SELECTOR = 'app="istiod",istio_io_rev="{{revision}}"';
+
+/** `sum(M{istiod})`, or 0 when the istiod is scraped (`up == 1`) but has not exported M: istiod's
+ * OpenTelemetry exporter shows a counter only after its first increment, so a healthy istiod has no
+ * `pilot_total_xds_rejects` series at all. An istiod that is not scraped gives no series: no data. */
+const counter = (metric: string) => `sum(${metric}{{{istiod}}}) or (sum(up{{{istiod}}} == 1) * 0)`;
+
+/** The control-plane gate's defaults: no xDS rejected by proxies and no push-context error beyond
+ * what the new istiod had when the wave started; proxies converge (p99 since the wave started)
+ * within 5 s. NaN (no push in the window) counts as 0 when the istiod is scraped. */
+export const DEFAULT_CONTROL_PLANE: ControlPlaneGate = {
+  selector: ISTIOD_SELECTOR,
+  metrics: [
+    {
+      name: 'xds-rejects',
+      query: counter('pilot_total_xds_rejects'),
+      unit: 'count',
+      maxVsBaseline: { factor: 1, plus: 0 },
+    },
+    {
+      name: 'push-context-errors',
+      query: counter('pilot_xds_push_context_errors'),
+      unit: 'count',
+      maxVsBaseline: { factor: 1, plus: 0 },
+    },
+    {
+      name: 'proxy-convergence-p99',
+      query:
+        '(histogram_quantile(0.99, sum(rate(pilot_proxy_convergence_time_bucket{{{istiod}}}[{{since}}])) by (le)) >= 0) or (sum(up{{{istiod}}} == 1) * 0)',
+      unit: 's',
+      max: 5,
+    },
+  ],
+};
+
 export const DEFAULT_ANALYSIS: Omit<AnalysisSpec, 'name'> = {
   intervalMs: 60_000,
   count: 5,
@@ -101,4 +152,5 @@ export const DEFAULT_ANALYSIS: Omit<AnalysisSpec, 'name'> = {
   perWorkload: false,
   onFailure: 'pause',
   metrics: DEFAULT_METRICS,
+  controlPlane: DEFAULT_CONTROL_PLANE,
 };

@@ -1,5 +1,5 @@
 /**
- * Progressive mode in the state machine (ADR 12): a scheduled start that fell outside the cluster's
+ * Progressive mode in the state machine (ADR 15): a scheduled start that fell outside the cluster's
  * change windows (or in a freeze) moves to the next opening. Pure. A new run number, so the delayed
  * run of the old time is stale; the thread is told when it will start now.
  */

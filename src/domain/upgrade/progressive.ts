@@ -1,5 +1,5 @@
 /**
- * Progressive mode (issue 13, ADR 12): when a wave's traffic analysis passed, the next wave starts by
+ * Progressive mode (issue 13, ADR 15): when a wave's traffic analysis passed, the next wave starts by
  * itself after a bake time instead of waiting for a click. Pure. The machine asks `autoStartReason` when
  * it enters an approval step; with a reason, it schedules the start (`record.autoStart`, a delayed step
  * run) instead of opening an approval. Wave 1 and the finish still need approvals unless the policy

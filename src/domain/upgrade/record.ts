@@ -189,7 +189,7 @@ export interface UpgradeRecord {
   /** The traffic analysis every wave must pass (the policy's spec for the cluster, copied when the
    * upgrade was requested; absent: no analysis step). Additive. */
   analysis?: AnalysisSpec;
-  /** Progressive mode (ADR 12): a wave whose predecessor's analysis passed starts by itself after the
+  /** Progressive mode (ADR 15): a wave whose predecessor's analysis passed starts by itself after the
    * bake time (policy `progressive` or `--auto`, copied when requested; absent: every start is approved). */
   progressive?: ProgressiveSpec;
   /** The start the engine makes without a click, while it waits (state running at an approval step). */

@@ -38,7 +38,14 @@ export const analyzeWave: StepHandler = async (ctx) => {
       }))
     : [];
   const result = await port.analyze(
-    { spec, namespaces: wave.namespaces, workloads, baselineEnd: wave.startedAt ?? startedAt },
+    {
+      spec,
+      namespaces: wave.namespaces,
+      workloads,
+      baselineEnd: wave.startedAt ?? startedAt,
+      // the control-plane gate: the new istiod's own signals, during the first wave
+      ...(wave.index === 1 && spec.controlPlane ? { controlPlane: { revision: r.to.revision } } : {}),
+    },
     {
       signal: ctx.signal,
       onCheck: (c) => ctx.logger.info({ wave: wave.index, ...c }, 'analysis check'),

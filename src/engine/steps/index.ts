@@ -27,7 +27,7 @@ export const HANDLERS: Partial<Record<Step | 'compensate' | 'finish_abort', Step
   grace_period: gracePeriod,
   check_old_unused: checkOldUnused,
   uninstall_old: uninstallOld,
-  // Progressive mode: a scheduled start, run when its bake time is over (ADR 12).
+  // Progressive mode: a scheduled start, run when its bake time is over (ADR 15).
   await_wave_approval: autoStart,
   await_finish_approval: autoStart,
   compensate,

@@ -1,5 +1,5 @@
 /**
- * Progressive mode (ADR 12): the scheduled start of a wave (or of the finish) that needs no click,
+ * Progressive mode (ADR 15): the scheduled start of a wave (or of the finish) that needs no click,
  * run by a delayed job when its bake time is over. It changes nothing on the cluster: it checks the
  * cluster's change windows and freezes as the policy says now, and either lets the machine approve
  * the start for its reason (step_done), moves it to the next opening (StepDeferred → `defer`), or,

@@ -14,8 +14,11 @@ const ICON: Record<WaveAnalysisResult['verdict'], string> = {
   inconclusive: ':grey_question:',
 };
 
+const SUFFIX: Record<string, string> = { '%': '%', ms: 'ms', s: 's', count: '' };
 const fmt = (v: number | null, unit: string) =>
-  v === null ? '–' : `${Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1)}${unit === '%' ? '%' : 'ms'}`;
+  v === null
+    ? '–'
+    : `${Math.abs(v) >= 100 || (unit === 'count' && v % 1 === 0) ? v.toFixed(0) : v.toFixed(1)}${SUFFIX[unit] ?? ''}`;
 const MARK: Record<Measurement['verdict'], string> = { pass: 'ok', fail: 'FAIL', no_data: 'no data' };
 
 /** One line per target: `app-b  success 99.9% → 70.0% FAIL  p99 24.9ms → 24.9ms ok`. */

@@ -1,5 +1,5 @@
 /**
- * Progressive mode in the thread (ADR 12): when a start is scheduled without a click, and when it
+ * Progressive mode in the thread (ADR 15): when a start is scheduled without a click, and when it
  * moves to a change window's opening. Pure. `HH:MM` in UTC in the fallback text, and Slack's date
  * token (each reader's own time zone) in the blocks.
  */

@@ -4,6 +4,7 @@
  * the verdict's colour, the absolute thresholds dashed. Pure: data in, positions out; svg.ts writes
  * them as SVG and png.ts rasterises that. Tests read this layout (which line, which points), not pixels.
  */
+import type { MetricSpec } from '../../domain/upgrade/analysis.js';
 import type { MetricSeries, WaveChartData } from '../../domain/upgrade/chart.js';
 
 export const WIDTH = 1000;
@@ -39,7 +40,7 @@ export interface LineSpec {
 }
 export interface PanelSpec {
   metric: string;
-  unit: '%' | 'ms';
+  unit: MetricSpec['unit'];
   title: string;
   box: { x: number; y: number; w: number; h: number };
   /** The value range drawn, bottom to top. */
@@ -72,7 +73,7 @@ function niceStep(span: number, n: number): number {
   return ([1, 2, 2.5, 5, 10].find((m) => m * p >= raw) ?? 10) * p;
 }
 
-function valueDomain(series: MetricSeries[], unit: '%' | 'ms', bounds: number[]): [number, number] {
+function valueDomain(series: MetricSeries[], unit: MetricSpec['unit'], bounds: number[]): [number, number] {
   const vs = series.flatMap((s) => s.points.map(([, v]) => v)).filter((v): v is number => v !== null);
   if (vs.length === 0) return unit === '%' ? [0, 100] : [0, 100];
   let lo = Math.min(...vs, ...bounds);

@@ -1,4 +1,4 @@
-// Table tests for progressive mode and the choice of analysis (issue 13, ADR 12): which starts need no
+// Table tests for progressive mode and the choice of analysis (issue 13, ADR 15): which starts need no
 // click, the machine scheduling them instead of an approval, a start moved to a change window, a
 // person's decision cancelling it; `--analysis NAME|none` and `--auto` against the cluster's policy;
 // the parser's flags.
