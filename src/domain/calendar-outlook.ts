@@ -3,7 +3,16 @@
  * (opens when) or frozen (why, until when), and the next freeze ahead. Pure, on top of calendar.ts:
  * local times come from Intl, never from offsets computed here.
  */
-import { type Calendar, type Freeze, freezeAt, inWindow, nextOpening } from './calendar.js';
+import {
+  type Calendar,
+  describeInstant,
+  type Freeze,
+  freezeAt,
+  inWindow,
+  mayApproveAt,
+  nextOpening,
+} from './calendar.js';
+import type { Verdict } from './policy.js';
 
 const MINUTE = 60_000;
 /** How far ahead a window's end is looked for (a week and a day covers every weekly window). */
@@ -92,3 +101,30 @@ export function shortInstant(t: number, timeZone = 'UTC'): string {
 
 /** The time zone a cluster's times are shown in: its first window's, else UTC. */
 export const zoneOf = (cal: Calendar | undefined): string => cal?.windows?.[0]?.timeZone ?? 'UTC';
+
+/**
+ * An approval that starts a wave or the finish, at `now`: inside a window it starts now (whatever a
+ * button said); outside, refused with when the next window opens — unless the person asked to start at
+ * the next window (`asked`, the opening their button showed), which is then the start, provided it is
+ * still the next opening (the policy may have changed since the button was drawn).
+ */
+export function approvalTiming(
+  cal: Calendar | undefined,
+  cluster: string,
+  now: number,
+  asked?: string,
+): { verdict: Verdict; startAt?: string } {
+  const open = mayApproveAt(cal, cluster, now);
+  if (open.allowed || asked === undefined) return { verdict: open };
+  const next = nextOpening(cal, now);
+  if (next === null) return { verdict: open };
+  if (Date.parse(asked) !== next)
+    return {
+      verdict: {
+        allowed: false,
+        code: 'window_changed',
+        reason: `The next change window of ${cluster} opens ${describeInstant(next, zoneOf(cal))}, not at the time the button showed: nothing was approved. Use the button for the new time.`,
+      },
+    };
+  return { verdict: { allowed: true }, startAt: new Date(next).toISOString() };
+}

@@ -29,6 +29,9 @@ export interface Decide {
   /** The nonce the approval message carried; a stale one is refused with who decided and when. */
   nonce: string;
   actor: Actor;
+  /** Outside the change windows: start at the next opening, the one the person's button showed
+   * (ISO; refused with the new time when it is no longer the next). Inside a window it starts now. */
+  startAt?: string;
 }
 
 export interface RollbackRequest {

@@ -5,7 +5,8 @@
  * through this process's MeshInspector, or, in a process without cluster access (ROLE=bot), through
  * a worker (src/engine/cluster-reads.ts), refused with `no_worker` when none answers in time.
  */
-import { mayApproveAt, mayStartUpgrade } from '../domain/calendar.js';
+import { mayStartUpgrade } from '../domain/calendar.js';
+import { approvalTiming } from '../domain/calendar-outlook.js';
 import {
   type ControlAction,
   matches,
@@ -115,16 +116,21 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
     );
 
   async function approve(d: Decide): Promise<Result<UpgradeRecord>> {
+    let startAt: string | undefined;
     const res = await decide(
       d.id,
       d.actor,
       'approve',
       (r) => {
         const v = mayApprove(policy, who(d.actor), r);
-        // a wave or the finish moves the mesh: only inside the cluster's change windows, never in a freeze
-        return v.allowed ? mayApproveAt(policy.clusters[r.cluster], r.cluster, rt.clock.now()) : v;
+        if (!v.allowed) return v;
+        // a wave or the finish moves the mesh: only inside the cluster's change windows, never in a
+        // freeze — or, asked for, scheduled at the next window's opening
+        const t = approvalTiming(policy.clusters[r.cluster], r.cluster, rt.clock.now(), d.startAt);
+        startAt = t.startAt;
+        return t.verdict;
       },
-      () => ({ type: 'approve', nonce: d.nonce, ...by(d.actor) }),
+      () => ({ type: 'approve', nonce: d.nonce, ...by(d.actor), ...(startAt ? { startAt } : {}) }),
     );
     // Clicked after its expiry, before the expiry job ran (workers down or busy): expire it now.
     if (!res.ok && res.error.code === 'approval_expired')

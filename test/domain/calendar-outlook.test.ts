@@ -2,7 +2,7 @@
 // several time zones and a DST change.
 import { describe, expect, it } from 'vitest';
 import type { Calendar, ChangeWindow, Weekday } from '../../src/domain/calendar.js';
-import { earliestStarts, outlook, shortInstant } from '../../src/domain/calendar-outlook.js';
+import { approvalTiming, earliestStarts, outlook, shortInstant } from '../../src/domain/calendar-outlook.js';
 
 const win = (days: Weekday[], from: string, to: string, timeZone: string): ChangeWindow => ({
   days,
@@ -85,5 +85,27 @@ describe('earliestStarts', () => {
       '2027-02-01T09:00:00.000Z',
       '2027-02-01T09:00:00.000Z',
     ]);
+  });
+});
+
+describe('approvalTiming', () => {
+  const fri = at('2026-12-04T10:00:00Z'); // Friday 11:00 Berlin
+  const mon = '2026-12-07T08:00:00.000Z'; // Monday 09:00 Berlin
+  it.each([
+    [
+      'inside a window: starts now, whatever the button said',
+      at('2026-12-03T09:00:00Z'),
+      mon,
+      true,
+      undefined,
+    ],
+    ['outside, not asked: refused with the next opening', fri, undefined, false, undefined],
+    ['outside, asked for the next opening: scheduled for it', fri, mon, true, mon],
+    ['outside, a button for another time: refused', fri, '2026-12-08T08:00:00.000Z', false, undefined],
+  ])('%s', (_what, now, asked, allowed, startAt) => {
+    const t = approvalTiming(BERLIN, 'prod', now as number, asked as string | undefined);
+    expect(t.verdict.allowed).toBe(allowed);
+    expect(t.startAt).toBe(startAt);
+    if (!t.verdict.allowed && asked) expect(t.verdict.code).toBe('window_changed');
   });
 });

@@ -44,7 +44,8 @@ export type MachineEvent =
   /** Progressive mode: the scheduled start fell outside the change windows (or in a freeze): it moves
    * to the next opening `until`, with `reason`. */
   | { type: 'defer'; step: Step; seq: number; at: string; until: string; reason: string }
-  | ({ type: 'approve'; nonce: string } & By)
+  /** `startAt`: approved outside the change windows, to start when the next one opens (ISO). */
+  | ({ type: 'approve'; nonce: string; startAt?: string } & By)
   | { type: 'expire'; nonce: string; at: string }
   | ({ type: 'pause' } & By)
   | ({ type: 'resume' } & By & Fresh)

@@ -18,6 +18,7 @@ import {
 } from './machine-core.js';
 import { halt } from './machine-halt.js';
 import { defer } from './machine-progressive.js';
+import { startAtWindow } from './machine-window.js';
 import { APPROVAL_STEPS, nextPosition, type Position } from './order.js';
 import { autoStartTarget } from './progressive.js';
 import type { Step, UpgradeRecord } from './record.js';
@@ -60,19 +61,31 @@ function stepDone(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'step_done
     // Progressive mode: the scheduled start ran; the engine approved it, for the reason it was scheduled.
     const a = r.autoStart;
     if (!a) return refuse('invalid_state', `${r.id} has no scheduled start at ${e.step}.`);
-    r.decisions.push({
-      step: a.step,
-      ...(a.wave === undefined ? {} : { wave: a.wave }),
-      by: 'engine',
-      at: e.at,
-      outcome: 'approved',
-    });
-    if (wave) {
-      wave.approvedBy = 'engine';
-      wave.approvedAt = e.at;
-    }
     delete r.autoStart;
-    audit(r, e.at, 'engine', 'approved', undefined, `${autoStartTarget(a)} without approval (${a.reason})`);
+    if (a.approvedBy) {
+      // approved by a person to start at the change window: the decision was recorded when they clicked
+      audit(
+        r,
+        e.at,
+        'engine',
+        'started',
+        undefined,
+        `${autoStartTarget(a)} at its change window (${a.reason})`,
+      );
+    } else {
+      r.decisions.push({
+        step: a.step,
+        ...(a.wave === undefined ? {} : { wave: a.wave }),
+        by: 'engine',
+        at: e.at,
+        outcome: 'approved',
+      });
+      if (wave) {
+        wave.approvedBy = 'engine';
+        wave.approvedAt = e.at;
+      }
+      audit(r, e.at, 'engine', 'approved', undefined, `${autoStartTarget(a)} without approval (${a.reason})`);
+    }
   }
   if (e.step === 'post_diff' && wave) {
     wave.status = 'done';
@@ -143,6 +156,7 @@ function approve(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'approve' }
     by: e.by,
     at: e.at,
     outcome: 'approved',
+    ...(e.startAt ? { startAt: e.startAt } : {}),
   });
   const wave = a.wave === undefined ? undefined : r.waves[a.wave - 1];
   if (wave) {
@@ -151,8 +165,19 @@ function approve(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'approve' }
   }
   delete r.approval;
   r.state = 'running';
-  audit(r, e.at, e.by, 'approved', e.channel, a.wave ? `wave ${a.wave}` : a.step);
+  audit(
+    r,
+    e.at,
+    e.by,
+    'approved',
+    e.channel,
+    `${a.wave ? `wave ${a.wave}` : a.step}${e.startAt ? `, to start at ${e.startAt}` : ''}`,
+  );
   effects.push({ kind: 'notify', type: 'approval_decided', key: `${r.id}:decided:${a.nonce}`, by: e.by });
+  if (e.startAt) {
+    startAtWindow(r, a, e.startAt, e.by, effects);
+    return ok({ record: r, effects });
+  }
   const pos: Position = a.wave === undefined ? { step: a.step } : { step: a.step, wave: a.wave };
   enter(
     r,

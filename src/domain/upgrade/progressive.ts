@@ -30,6 +30,9 @@ export interface AutoStart {
   reason: string;
   /** Set when the start was moved to a change window's opening: why. */
   deferred?: string;
+  /** A person approved it outside the change windows to start at the next opening (issue 15): who.
+   * Absent: progressive mode starts it without an approval. */
+  approvedBy?: string;
 }
 
 /** The bake time of `--auto` when the cluster's policy names none. */

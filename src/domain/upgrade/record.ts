@@ -103,6 +103,8 @@ export interface Decision {
   by: string;
   at: string;
   outcome: 'approved' | 'rolled_back' | 'paused' | 'expired';
+  /** Approved outside the change windows to start when the next one opens (ISO; issue 15). */
+  startAt?: string;
 }
 
 export interface AuditEntry {
