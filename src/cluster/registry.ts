@@ -142,6 +142,7 @@ export function createClusterAdapters(c: ClusterConfig, o: ClusterRegistryOption
       ...(o.helmRunner ? { runner: o.helmRunner } : {}),
     }),
     controlPlane,
+    gateways,
     logger,
   );
   let proxyStatus: ProxyStatusSource;

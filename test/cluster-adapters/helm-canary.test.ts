@@ -150,13 +150,20 @@ function setup(extra: Rel[] = []) {
     timeoutMs: 60_000,
     runner: h.runner,
   });
-  const ports = new HelmIstio(helm, cp).forUpgrade(
+  const kubeMoves: string[] = [];
+  const kube = {
+    moveGateways: async (rev: string) => {
+      kubeMoves.push(rev);
+      return [{ kind: 'Deployment' as const, namespace: 'plain', name: 'gw' }];
+    },
+  };
+  const ports = new HelmIstio(helm, cp, kube).forUpgrade(
     { kind: 'helm', namespace: NS, istiod: 'istiod' },
     from,
     to,
   );
   const changes = () => h.calls.filter((c) => !['list', 'get', 'history'].includes(c[0]!));
-  return { ...h, ports, istioctl, changes };
+  return { ...h, ports, istioctl, changes, kubeMoves };
 }
 
 const target = ['--kubeconfig', '/k', '--kube-context', 'prod'];
@@ -333,7 +340,12 @@ describe('HelmCanary tags and gateways', () => {
     });
     const t = setup([gw('ingress', 'gw', '1-25-3'), gw('other-mesh', 'gw2', '1-20-0')]);
     const moved = await t.ports.gateways.moveGateways(to.revision);
-    expect(moved).toEqual([{ kind: 'Deployment', namespace: 'gw', name: 'ingress' }]);
+    // the Helm release, then the other injected gateways by label (and the check of every gateway's pods)
+    expect(moved).toEqual([
+      { kind: 'Deployment', namespace: 'gw', name: 'ingress' },
+      { kind: 'Deployment', namespace: 'plain', name: 'gw' },
+    ]);
+    expect(t.kubeMoves).toEqual(['1-26-3']);
     expect(t.changes()).toEqual([
       [
         'upgrade',
@@ -358,6 +370,7 @@ describe('HelmCanary tags and gateways', () => {
     expect(t.changes()).toHaveLength(1);
     const back = await t.ports.gateways.moveGateways(from.revision);
     expect(back).toEqual(moved);
+    expect(t.kubeMoves).toEqual(['1-26-3', '1-26-3', '1-25-3']);
     expect(t.changes().at(-1)).toEqual([
       'rollback',
       'ingress',

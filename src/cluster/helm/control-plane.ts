@@ -30,11 +30,21 @@ export class HelmIstio implements HelmControlPlanes {
     private readonly helm: Helm,
     /** The istioctl path, for what Helm does not do: precheck, verify, revision tags. */
     private readonly istioctl: IstioControlPlane,
+    /** Injected gateway Deployments by label (the istioctl path's mover): the rest, and the check. */
+    private readonly kubeGateways: GatewayMover,
     private readonly logger?: Logger,
   ) {}
 
   forUpgrade(installation: HelmInstallation, from: Side, to: Side) {
-    const c = new HelmCanary(this.helm, this.istioctl, installation, from, to, this.logger);
+    const c = new HelmCanary(
+      this.helm,
+      this.istioctl,
+      this.kubeGateways,
+      installation,
+      from,
+      to,
+      this.logger,
+    );
     return { installer: c, tagger: c, gateways: c };
   }
 }
@@ -44,6 +54,7 @@ export class HelmCanary implements ControlPlaneInstaller, RevisionTagger, Gatewa
   constructor(
     private readonly helm: Helm,
     private readonly istioctl: IstioControlPlane,
+    private readonly kubeGateways: GatewayMover,
     private readonly installation: HelmInstallation,
     private readonly from: Side,
     private readonly to: Side,
@@ -145,7 +156,9 @@ export class HelmCanary implements ControlPlaneInstaller, RevisionTagger, Gatewa
    * The `gateway` chart's releases of this mesh, upgraded in place (docs: "upgrade the gateway in
    * place"): to the canary, `helm upgrade --version <to> --set revision=<to rev>` of each release on
    * the old revision; back, `helm rollback` of each to its revision before the upgrade. helm waits
-   * for each rollout (`--wait`).
+   * for each rollout (`--wait`). Then the istioctl path's mover: injected gateways that are not
+   * `gateway` chart releases move by their label, and every gateway's pods are checked to run
+   * `revision` (the Helm ones already carry it, so it does not touch them).
    */
   async moveGateways(revision: string, signal?: AbortSignal): Promise<WorkloadRef[]> {
     const releases = (await this.helm.list(null, signal)).filter((r) => r.chart === 'gateway');
@@ -190,6 +203,8 @@ export class HelmCanary implements ControlPlaneInstaller, RevisionTagger, Gatewa
       { revision, gateways: moved.map((g) => `${g.namespace}/${g.name}`) },
       'helm gateways moved',
     );
-    return moved;
+    const all = await this.kubeGateways.moveGateways(revision, signal);
+    const key = (g: WorkloadRef) => `${g.namespace}/${g.name}`;
+    return [...moved, ...all.filter((g) => !moved.some((m) => key(m) === key(g)))];
   }
 }
