@@ -242,7 +242,7 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
     );
     if (!installation.ok) return installation;
     if (!plan.ok) return plan;
-    // Gateway API gateways: when each moves; one that never would is refused (ADR 13).
+    // Gateway API gateways: when each moves; one that never would is refused (ADR 17).
     const gatewayApi = planGatewayApi(mesh.value.gatewayApi ?? [], mesh.value, {
       ...plan.value,
       strategy: command.strategy,

@@ -10,7 +10,7 @@
  * the rendering revision, and any change of who claims the Gateway re-renders it (a rollout).
  *
  * So during a canary upgrade a gateway moves:
- * - labelled with the old revision: when the bot relabels it (the control-plane phase, ADR 12);
+ * - labelled with the old revision: when the bot relabels it (the control-plane phase, ADR 17);
  * - labelled with a tag, or following `default`: when that tag moves (the finish; the canary tag of
  *   the tags strategy: wave 1);
  * - following its namespace's label: in the wave of that namespace.

@@ -140,7 +140,7 @@ export type Compensation =
   | { kind: 'restore_tags'; revision: string; before: { tag: string; revision: string }[] }
   | { kind: 'restore_tag'; tag: string; revision: string }
   /** Gateway API gateways the bot relabelled `istio.io/rev=<to>`: their labels put back (null: none),
-   * then verified on `revision` (ADR 13). */
+   * then verified on `revision` (ADR 17). */
   | {
       kind: 'gateway_api_labels_back';
       revision: string;

@@ -88,7 +88,7 @@ export const gateways: StepHandler = async (ctx) => {
   const moved = await ctx.ports.gateways.moveGateways(to.revision, ctx.signal);
   // The old install's gateways were upgraded in place by the canary install: they count too.
   const inPlace = await ctx.ports.installedGateways.ownedBy(to.revision, ctx.signal);
-  // Gateway API gateways labelled with the old revision: relabelled, rendered by the canary (ADR 13).
+  // Gateway API gateways labelled with the old revision: relabelled, rendered by the canary (ADR 17).
   const gatewayApi = await relabelGatewayApi(ctx);
   const parts = [
     moved.length > 0 ? `moved: ${names(moved).join(', ')}` : '',

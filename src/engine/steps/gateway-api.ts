@@ -1,5 +1,5 @@
 /**
- * Gateway API gateways in the steps (ADR 13; domain: src/domain/upgrade/gateway-api.ts). The steps
+ * Gateway API gateways in the steps (ADR 17; domain: src/domain/upgrade/gateway-api.ts). The steps
  * call these at four points, each a no-op on a cluster without such gateways:
  * - `gateways` step: Gateways labelled with the old revision are relabelled with the new one (the undo
  *   recorded first), then verified;
