@@ -36,3 +36,18 @@ describe('plan message: why each wave', () => {
     expect(text).toContain('_next 10%_');
   });
 });
+
+describe('plan message: the installer', () => {
+  it('a Helm-managed control plane: which releases the upgrade installs, upgrades and removes', () => {
+    const r = rec({ installer: { kind: 'helm', namespace: 'istio-system', istiod: 'istiod' } });
+    const text = JSON.stringify(planMessage(r).blocks);
+    expect(text).toContain(
+      '*Control plane: Helm* — the old istiod is the release `istiod` in `istio-system`',
+    );
+    expect(text).toContain(`the canary installed as the release \`istiod-${r.to.revision}\``);
+    expect(text).toContain('runs `helm uninstall istiod`');
+  });
+  it('the istioctl path: nothing more than before', () => {
+    expect(JSON.stringify(planMessage(rec({})).blocks)).not.toContain('Control plane: Helm');
+  });
+});

@@ -106,6 +106,17 @@ export function gatewayText(r: UpgradeRecord): string | undefined {
   );
 }
 
+/** A Helm-managed control plane: the plan says which releases the upgrade installs, upgrades and removes. */
+export function installerText(r: UpgradeRecord): string | undefined {
+  const h = r.installer;
+  if (h?.kind !== 'helm') return undefined;
+  const ns = `\`${esc(h.namespace)}\``;
+  return clip(
+    `*Control plane: Helm* — the old istiod is the release \`${esc(h.istiod)}\` in ${ns}. The upgrade runs helm: \`base\` upgraded to ${esc(r.to.version)}, the canary installed as the release \`istiod-${esc(r.to.revision)}\` with \`${esc(h.istiod)}\`'s values, \`gateway\` chart releases on \`${esc(r.from.revision)}\` upgraded in place; the finish sets \`base\`'s default revision and runs \`helm uninstall ${esc(h.istiod)}\`. A rollback uninstalls the canary release and rolls \`base\` and the gateways back.`,
+    LIMITS.sectionText,
+  );
+}
+
 /** The Gateway API gateways: who serves each now, what it follows, when it moves; the #59959 warning. */
 export function gatewayApiText(r: UpgradeRecord): string | undefined {
   const g = r.gatewayApi;
@@ -151,6 +162,8 @@ function planParts(r: UpgradeRecord, timing?: WaveTiming): { message: SlackMessa
     ]),
     section(`*Waves*\n${waves.text || '_none_'}`),
   ];
+  const installer = installerText(r);
+  if (installer) blocks.push(section(installer));
   const gw = gatewayText(r);
   if (gw) blocks.push(section(gw));
   const gwApi = gatewayApiText(r);
