@@ -100,6 +100,7 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
     store: slackStore,
     logger,
     fourEyes: config.policy.fourEyes,
+    incidentChannels: config.policy.incidentChannels,
     setMessage: (id, key, ts) => setMessage(id, key, ts),
     // the plan says when each wave can start, from the cluster's change windows and freezes
     calendarOf: (cluster) => config.policy.clusters[cluster],

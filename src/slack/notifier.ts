@@ -21,6 +21,7 @@ import { analysisActionsMessage, analysisMessage, chartMissing } from './blocks/
 import { approvalKey, approvalMessage, decidedMessage, namespacesFit } from './blocks/approval.js';
 import { diffFits, diffMessage } from './blocks/diff.js';
 import { diffFile, namespacesFile, planFile, type ThreadFile } from './blocks/files.js';
+import { autoRollbackMessage } from './blocks/incident.js';
 import { stepNote } from './blocks/notes.js';
 import { noteKey, type Phase, type PhaseView, phaseKey, phaseMessage, phaseOf } from './blocks/phase.js';
 import { planMessage, wavesFit } from './blocks/plan.js';
@@ -37,6 +38,8 @@ export interface SlackNotifierOptions {
   logger: Logger;
   /** Shown on approval messages (policy.fourEyes). */
   fourEyes?: boolean;
+  /** Where an automatic rollback (the policy's `onFailure: rollback`) is also posted (policy.incidentChannels). */
+  incidentChannels?: string[];
   /** Writes a message ts into `record.messages` (the engine's `setMessage`), so every process sees it. */
   setMessage?: (id: string, key: string, ts: string) => Promise<unknown>;
   /** A cluster's change windows and freezes as the policy says now: the plan says when each wave can
@@ -254,6 +257,12 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         if (r.decisions.at(-1)?.outcome !== 'approved' && !r.approval) await replaceApproval(r);
         await reply(r, stateChangedMessage(r, e.by, e.reason));
         await updateParent(r);
+        // Rolled back by the policy, not by a person: the people on call are told, with the evidence.
+        if (e.by === 'engine' && r.rollback?.by === 'engine' && e.key.includes(':state:rollback:')) {
+          const thread = await threadOf(r, store);
+          for (const ch of (opts.incidentChannels ?? []).filter((c) => c !== r.channel))
+            await client.chat.postMessage({ channel: ch, ...autoRollbackMessage(r, thread) });
+        }
         break;
     }
     await store.markSeen(r.id, e.key);

@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Calendar } from '../../src/domain/calendar.js';
 import type { UpgradeCommand } from '../../src/domain/command/types.js';
 import type { Policy } from '../../src/domain/policy.js';
-import { type AnalysisSpec, DEFAULT_METRICS } from '../../src/domain/upgrade/analysis.js';
+import {
+  type AnalysisSpec,
+  DEFAULT_CONTROL_PLANE,
+  DEFAULT_METRICS,
+} from '../../src/domain/upgrade/analysis.js';
 import type { UpgradeRecord } from '../../src/domain/upgrade/record.js';
 import type { Engine } from '../../src/engine/index.js';
 import type { ClusterRegistry, UpgradeEvent } from '../../src/engine/ports.js';
@@ -33,6 +37,7 @@ const SPEC: AnalysisSpec = {
   perWorkload: false,
   onFailure: 'pause',
   metrics: DEFAULT_METRICS,
+  controlPlane: DEFAULT_CONTROL_PLANE,
 };
 const cmd: UpgradeCommand = {
   kind: 'upgrade',
@@ -65,7 +70,8 @@ async function start(
   const prefix = uniquePrefix('progressive');
   const cluster = await seededCluster('prod', prefix, meshState(3));
   const notifier = new RecordingNotifier();
-  const registry = registryWithAnalysis(cluster, new AnalysisStandin(o.verdicts ?? []));
+  const analysis = new AnalysisStandin(o.verdicts ?? []);
+  const registry = registryWithAnalysis(cluster, analysis);
   const make = () => {
     const e = testEngine(prefix, registry, notifier, { policy, ...(o.clock ? { clock: o.clock } : {}) });
     engines.push(e);
@@ -75,7 +81,7 @@ async function start(
   await engine.startWorker();
   const req = await engine.service.request({ command: { ...cmd, ...o.command }, requester: ALICE });
   if (!req.ok) throw new Error(req.error.message);
-  return { engine, make, notifier, id: req.value.id, registry: registry as ClusterRegistry };
+  return { engine, make, notifier, analysis, id: req.value.id, registry: registry as ClusterRegistry };
 }
 
 const autoEvents = (n: RecordingNotifier) =>
@@ -94,7 +100,7 @@ const until = (e: Engine, id: string, ok: (r: UpgradeRecord) => boolean, ms = 30
 
 describe('progressive mode', () => {
   it('waves 2 and 3 start after the bake time without a click; wave 1 and the finish are approved', async () => {
-    const { engine, id, notifier } = await start(
+    const { engine, id, notifier, analysis } = await start(
       policyWith({ progressive: { bakeMs: 600, autoFirstWave: false, autoFinish: false } }),
     );
     const approvals: string[] = [];
@@ -116,6 +122,8 @@ describe('progressive mode', () => {
     expect([...new Set(approvals)]).toEqual(['wave 1', 'finish']);
     expect(approvedBy(end)).toEqual(['1:U0ALICE', '2:engine', '3:engine', 'finish:U0ALICE']);
     expect(end.progressive).toMatchObject({ bakeMs: 600, source: 'policy' });
+    // the control-plane gate is asked for in wave 1 only, for the new revision
+    expect(analysis.requests.map((q) => q.controlPlane?.revision ?? null)).toEqual(['1-24-2', null, null]);
     const auto = autoEvents(notifier).map((e) => e.record.autoStart);
     expect(auto.map((a) => `${a?.wave} ${a?.reason}`)).toEqual([
       '2 progressive, wave 1 analysis passed',
