@@ -38,19 +38,34 @@ RUN set -eu; mkdir -p /opt/istioctl; \
       mkdir -p "/opt/istioctl/$v"; tar -xzf "/tmp/$f" -C "/opt/istioctl/$v" istioctl; rm "/tmp/$f"; \
     done
 
+# helm, for Helm-managed meshes (docs/adr/0014-helm-canary-path.md): optional, checksum required.
+#   --build-arg HELM_VERSION=3.21.4 --build-arg HELM_SHA256=<sha256 of helm-v3.21.4-linux-amd64.tar.gz>
+ARG HELM_VERSION=""
+ARG HELM_SHA256=""
+ARG HELM_RELEASE_URL=https://get.helm.sh
+RUN set -eu; mkdir -p /opt/helm; \
+    if [ -n "$HELM_VERSION" ]; then \
+      f="helm-v$HELM_VERSION-linux-$TARGETARCH.tar.gz"; \
+      [ -n "$HELM_SHA256" ] || { echo "HELM_SHA256 is required with HELM_VERSION" >&2; exit 1; }; \
+      curl -fsSL --retry 3 -o "/tmp/$f" "$HELM_RELEASE_URL/$f"; \
+      echo "$HELM_SHA256  /tmp/$f" | sha256sum -c -; \
+      tar -xzf "/tmp/$f" -C /tmp "linux-$TARGETARCH/helm"; mv "/tmp/linux-$TARGETARCH/helm" /opt/helm/helm; rm "/tmp/$f"; \
+    fi
+
 FROM ${NODE_IMAGE} AS runtime
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="istio-upgrade-bot" \
       org.opencontainers.image.description="Slack chat-ops bot for canary Istio upgrades in approved waves" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0"
-ENV NODE_ENV=production ISTIOCTL_DIR=/opt/istioctl HEALTH_PORT=9090
+ENV NODE_ENV=production ISTIOCTL_DIR=/opt/istioctl HEALTH_PORT=9090 HELM_PATH=/opt/helm/helm
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/bin ./bin
 COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=istioctl --chown=root:root /opt/istioctl /opt/istioctl
+COPY --from=istioctl --chown=root:root /opt/helm /opt/helm
 # The image's `node` user (uid 1000); the root filesystem can be mounted read-only.
 USER 1000:1000
 EXPOSE 3000 9090

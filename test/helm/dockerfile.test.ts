@@ -58,3 +58,17 @@ describe('Dockerfile', () => {
     expect(fetch).toMatch(/no checksum for \$v.*exit 1/);
   });
 });
+
+describe('Dockerfile: helm for Helm-managed meshes (ADR 14)', () => {
+  it('optional, from build args, its archive checked against its SHA-256 before unpacking; HELM_PATH points at it', () => {
+    expect(of('ARG').map((a) => a.split(/[\s=]/)[1])).toEqual(
+      expect.arrayContaining(['HELM_VERSION', 'HELM_SHA256']),
+    );
+    const fetch = instructions.find((l) => l.includes('$HELM_RELEASE_URL/$f'));
+    expect(fetch).toMatch(/HELM_SHA256 is required with HELM_VERSION.*exit 1/);
+    expect(fetch).toMatch(/sha256sum -c -.*tar -xzf/);
+    const last = text.slice(text.lastIndexOf('\nFROM '));
+    expect(last).toContain('COPY --from=istioctl --chown=root:root /opt/helm /opt/helm');
+    expect(last).toMatch(/ENV .*HELM_PATH=\/opt\/helm\/helm/);
+  });
+});
