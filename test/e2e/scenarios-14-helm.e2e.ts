@@ -83,16 +83,6 @@ describe.skipIf(!cluster.available)(
       // the mesh as istio.io's "Install with Helm" makes it, with a revision
       await helm([
         'install',
-        'istio-base',
-        ...chart('base', OLD),
-        '-n',
-        SYS,
-        '--create-namespace',
-        '--set',
-        `defaultRevision=${R_OLD}`,
-      ]);
-      await helm([
-        'install',
         `istiod-${R_OLD}`,
         ...chart('istiod', OLD),
         '-n',
@@ -104,6 +94,27 @@ describe.skipIf(!cluster.available)(
       ]);
       await waitForWebhooksOnStandin();
       await waitForDeploymentAvailable(SYS, `istiod-${R_OLD}`);
+      // The injector stand-in answers the webhooks by URL (a real istiod only patches their caBundle):
+      // base's validator is given that URL (base.validationURL, as for a remote istiod), or every helm
+      // upgrade of base would add the chart's `service` back beside the stand-in's `url` (invalid).
+      const injector = await api().adm.readMutatingWebhookConfiguration({
+        name: `istio-sidecar-injector-${R_OLD}`,
+      });
+      const cc = injector.webhooks![0]!.clientConfig;
+      const validationURL = `${new URL(cc.url!).origin}/validate`;
+      await helm([
+        'install',
+        'istio-base',
+        ...chart('base', OLD),
+        '-n',
+        SYS,
+        '--set',
+        `defaultRevision=${R_OLD}`,
+        '--set',
+        `base.validationURL=${validationURL}`,
+        '--set',
+        `base.validationCABundle=${cc.caBundle}`,
+      ]);
       await setTag(OLD, 'default', R_OLD); // the docs' default tag (helm template … revision-tags | kubectl apply)
       // an injected gateway of the gateway chart on the old revision (ClusterIP: no load balancer here)
       await helm([
