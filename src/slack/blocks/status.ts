@@ -1,13 +1,16 @@
 /** `/istio status` and `/istio list`. Pure. */
 import type { UpgradeRecord, Wave } from '../../domain/upgrade/record.js';
 import type { Refusal } from '../../engine/api.js';
+import { analysisRows } from './analysis.js';
 import { decisionText } from './approval.js';
 import { planFileName } from './files.js';
 import { STATE_LABEL, stepLabel, WAVE_ICON } from './labels.js';
 import { planMessage, type WaveTiming, waveLine, waveStarts } from './plan.js';
+import { statusAnalysisLines } from './status-analysis.js';
 import {
   type Block,
   capBlocks,
+  clip,
   context,
   cutList,
   esc,
@@ -46,6 +49,8 @@ export function statusMessage(r: UpgradeRecord, timing?: WaveTiming): SlackMessa
     ...waves.map((t, i) => section(i === 0 ? `*Waves*\n${t}` : t)),
     ...plan.blocks.slice(3, -1),
   ];
+  const analysis = statusAnalysisLines(r);
+  if (analysis.length) for (const t of chunkSections(analysis)) blocks.push(section(t));
   if (decisions.length) blocks.push(section(`*Decisions*\n${decisions.join('\n')}`));
   if (r.threadTs)
     blocks.push(context(`Thread: https://slack.com/archives/${r.channel}/p${r.threadTs.replace('.', '')}`));
@@ -69,6 +74,9 @@ export function waveMessages(r: UpgradeRecord, w: Wave, maxBlocks = 45): SlackMe
     w.approvedBy ? `Approved by ${mention(w.approvedBy)}${w.approvedAt ? ` ${when(w.approvedAt)}` : ''}` : '',
     w.progress
       ? `Workloads restarted ${w.progress.restarted}/${w.progress.total}, ready ${w.progress.ready}/${w.progress.total}`
+      : '',
+    w.analysis
+      ? `Traffic analysis: *${w.analysis.verdict}* — ${esc(clip(w.analysis.reason, 300))}\n\`\`\`${analysisRows(w.analysis).map(esc).join('\n')}\`\`\``
       : '',
     w.diff
       ? `Proxy-status diff: ${w.diff.moved} moved, ${w.diff.partial} partial, ${w.diff.unchanged} unchanged, ${w.diff.notSynced} not synced (\`/istio status ${r.id} --details\`)`
