@@ -117,20 +117,26 @@ export function installerText(r: UpgradeRecord): string | undefined {
   );
 }
 
-/** The Gateway API gateways: who serves each now, what it follows, when it moves; the #59959 warning. */
+/** One line per Gateway API gateway: who serves it now, what it follows, when it moves. */
+export const gatewayApiLines = (r: UpgradeRecord): string[] =>
+  (r.gatewayApi?.gateways ?? []).map(
+    (x) =>
+      `• \`${esc(x.gateway)}\` on ${x.servedBy ? `\`${esc(x.servedBy)}\`` : '_no revision_'}, follows ${x.follows}: ${x.moves}`,
+  );
+
+/** The plan's Gateway API section: the gateways (cut, `/istio status` lists them all), the #59959 warning. */
 export function gatewayApiText(r: UpgradeRecord): string | undefined {
   const g = r.gatewayApi;
   if (!g || g.gateways.length === 0) return undefined;
-  const lines = cutList(
-    g.gateways.map(
-      (x) =>
-        `• \`${esc(x.gateway)}\` on ${x.servedBy ? `\`${esc(x.servedBy)}\`` : '_no revision_'}, follows ${x.follows}: ${x.moves}`,
-    ),
-    { maxChars: 2200, more: (n) => `+${n} more: \`/istio status ${r.id}\`` },
-  ).text;
+  const lines = cutList(gatewayApiLines(r), {
+    maxChars: 2200,
+    more: (n) => `+${n} more: \`/istio status ${r.id}\` lists them all`,
+  }).text;
   const warn = g.warnings.map((w) => `:warning: ${esc(w)}`).join('\n');
-  return clip(`*Gateway API gateways*\n${lines}${warn ? `\n${warn}` : ''}`, LIMITS.sectionText);
+  return clip(`${GATEWAY_API_TITLE}\n${lines}${warn ? `\n${warn}` : ''}`, LIMITS.sectionText);
 }
+
+export const GATEWAY_API_TITLE = '*Gateway API gateways*';
 
 /** true when the parent message shows every wave. */
 export const wavesFit = (r: UpgradeRecord, timing?: WaveTiming): boolean => planParts(r, timing).left === 0;

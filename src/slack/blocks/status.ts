@@ -5,7 +5,14 @@ import { analysisRows } from './analysis.js';
 import { decisionText } from './approval.js';
 import { planFileName } from './files.js';
 import { STATE_LABEL, stepLabel, WAVE_ICON } from './labels.js';
-import { planMessage, type WaveTiming, waveLine, waveStarts } from './plan.js';
+import {
+  GATEWAY_API_TITLE,
+  gatewayApiLines,
+  planMessage,
+  type WaveTiming,
+  waveLine,
+  waveStarts,
+} from './plan.js';
 import { statusAnalysisLines } from './status-analysis.js';
 import {
   type Block,
@@ -47,8 +54,15 @@ export function statusMessage(r: UpgradeRecord, timing?: WaveTiming): SlackMessa
   const blocks: Block[] = [
     ...plan.blocks.slice(0, 2),
     ...waves.map((t, i) => section(i === 0 ? `*Waves*\n${t}` : t)),
-    ...plan.blocks.slice(3, -1),
+    // the plan's Gateway API section is cut; here every gateway, over as many sections as it takes
+    ...plan.blocks.slice(3, -1).filter((b) => !JSON.stringify(b).includes(GATEWAY_API_TITLE)),
   ];
+  const gatewayApi = [
+    ...gatewayApiLines(r),
+    ...(r.gatewayApi?.warnings ?? []).map((w) => `:warning: ${esc(w)}`),
+  ];
+  for (const [i, t] of chunkSections(gatewayApi).entries())
+    blocks.push(section(i === 0 ? `${GATEWAY_API_TITLE}\n${t}` : t));
   const analysis = statusAnalysisLines(r);
   if (analysis.length) for (const t of chunkSections(analysis)) blocks.push(section(t));
   if (decisions.length) blocks.push(section(`*Decisions*\n${decisions.join('\n')}`));
