@@ -28,6 +28,7 @@ import { planMessage, wavesFit } from './blocks/plan.js';
 import { autoStartMessage } from './blocks/progressive.js';
 import { context, type SlackMessage } from './blocks/text.js';
 import { stateChangedMessage, stoppedMessage, warningMessage } from './blocks/thread.js';
+import { windowStart } from './blocks/window.js';
 import { chartFile } from './chart/index.js';
 import { fileKey, shareOnce } from './files.js';
 import type { NotifierStore } from './store.js';
@@ -190,7 +191,10 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
           wave && !namespacesFit(r, wave)
             ? await share(r, (await ensureParent(r)).ts, fileKey.namespaces(wave), namespacesFile(r, wave))
             : undefined;
-        const ts = await reply(r, approvalMessage(r, opts.fourEyes ?? true, file));
+        // outside the change windows: a **Start at …** button for the next opening
+        const t = timing(r);
+        const start = t ? windowStart(t.calendar, t.now) : undefined;
+        const ts = await reply(r, approvalMessage(r, opts.fourEyes ?? true, file, start));
         await saveTs(r, approvalKey(r, r.approval?.wave), ts);
         await updateParent(r);
         break;

@@ -63,6 +63,8 @@ export async function startSlackHarness(
     home?: HomeOptions;
     /** The Slack side's clock (the plan's wave start times; the App Home unless `home.now`). */
     now?: () => number;
+    /** The engine's clock, and the Slack side's unless `now` is given. */
+    clock?: { now(): number };
   } = {},
 ): Promise<SlackHarness> {
   const emu = await new SlackEmulator().start();
@@ -73,6 +75,8 @@ export async function startSlackHarness(
   const logger = silentLogger();
   const prefix = uniquePrefix('slack');
   const names = opts.clusters ?? ['prod'];
+  const clock = opts.clock;
+  const now = opts.now ?? (clock ? () => clock.now() : undefined);
   const clusters = await Promise.all(names.map((n) => seededCluster(n, prefix, opts.mesh)));
   const store = createMemoryStore();
   const client = new webApi.WebClient(emu.state.botToken, {
@@ -87,9 +91,12 @@ export async function startSlackHarness(
     logger,
     setMessage: (id, key, ts) => engine!.setMessage(id, key, ts),
     calendarOf: (cluster) => (opts.policy ?? TEST_POLICY).clusters[cluster],
-    ...(opts.now ? { now: opts.now } : {}),
+    ...(now ? { now } : {}),
   });
-  engine = testEngine(prefix, standinRegistry(clusters), notifier, { policy: opts.policy ?? TEST_POLICY });
+  engine = testEngine(prefix, standinRegistry(clusters), notifier, {
+    policy: opts.policy ?? TEST_POLICY,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   await engine.startWorker();
 
   const slack = createSlackApp({
@@ -110,7 +117,7 @@ export async function startSlackHarness(
     clientOptions: opts.clientOptions ?? { retryConfig: TEST_RETRY },
     ...(opts.proxyStatus ? { proxyStatus: opts.proxyStatus } : {}),
     home: { controlPlanes: (c, signal) => engine!.reads.controlPlanes(c, signal), ...opts.home },
-    ...(opts.now ? { now: opts.now } : {}),
+    ...(now ? { now } : {}),
   });
   const { port } = await slack.start();
   emu.delivery =

@@ -9,6 +9,7 @@ import { mayApprove } from '../../domain/policy.js';
 import { ACTION, decidedMessage, decisionFor, decisionText } from '../blocks/approval.js';
 import { domainErrorMessage, infoMessage } from '../blocks/replies.js';
 import { audit, refuse, type SlackDeps, whoIs } from '../context.js';
+import { CLOSED_CODES, offerWindowStart } from './approve-at.js';
 import { onClick } from './click.js';
 
 export function registerApprove(app: App, deps: SlackDeps): void {
@@ -37,7 +38,14 @@ export function registerApprove(app: App, deps: SlackDeps): void {
     if (!verdict.allowed) return refuse(c, `approve ${wave ? `wave ${wave} of ` : ''}${r.id}`, verdict, r.id);
     progress.asking();
     const res = await deps.service.approve({ id: r.id, nonce: ref.nonce, actor: c.actor });
-    if (!res.ok) return c.reply(domainErrorMessage(`approve ${r.id}`, res.error));
+    if (!res.ok) {
+      // outside the change windows: the approval message offers to start at the next one
+      const label = CLOSED_CODES.has(res.error.code) ? await offerWindowStart(c, deps, r) : undefined;
+      const hint = label
+        ? `Or click *${label}* on the approval message: approved now, it starts when the window opens.`
+        : res.error.hint;
+      return c.reply(domainErrorMessage(`approve ${r.id}`, { ...res.error, ...(hint ? { hint } : {}) }));
+    }
     progress.changed(`${wave ? `Wave ${wave} of ${r.id}` : `The finish of ${r.id}`} is approved`);
     const d = decisionFor(res.value, wave);
     if (d) await client.chat.update({ ...c.message, ...decidedMessage(res.value, d) });

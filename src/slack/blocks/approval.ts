@@ -15,6 +15,7 @@ import {
   section,
   when,
 } from './text.js';
+import { startButton, type WindowStart } from './window.js';
 
 export const ACTION = { approve: 'approve', rollback: 'rollback', pause: 'pause' } as const;
 export type ActionId = (typeof ACTION)[keyof typeof ACTION];
@@ -24,18 +25,21 @@ export interface ButtonRef {
   /** 0 for the finish approval. */
   wave: number;
   nonce: string;
+  /** **Start at …** buttons: the change window's opening they show (Unix seconds). */
+  startAt?: number;
 }
 
-const VALUE_RE = /^(up-[a-z0-9]{4,8})\|(\d{1,4})\|([A-Za-z0-9_-]{1,64})$/;
+const VALUE_RE = /^(up-[a-z0-9]{4,8})\|(\d{1,4})\|([A-Za-z0-9_-]{1,64})(?:\|(\d{9,11}))?$/;
 
-export const encodeButton = (b: ButtonRef): string => `${b.id}|${b.wave}|${b.nonce}`;
+export const encodeButton = (b: ButtonRef): string =>
+  `${b.id}|${b.wave}|${b.nonce}${b.startAt === undefined ? '' : `|${b.startAt}`}`;
 
 /** Parses a button value; anything else (tampered, truncated, oversized) is null. */
 export function decodeButton(value: unknown): ButtonRef | null {
   if (typeof value !== 'string' || value.length > 100) return null;
   const m = VALUE_RE.exec(value);
   if (!m) return null;
-  return { id: m[1]!, wave: Number(m[2]), nonce: m[3]! };
+  return { id: m[1]!, wave: Number(m[2]), nonce: m[3]!, ...(m[4] ? { startAt: Number(m[4]) } : {}) };
 }
 
 export function approvalKey(_r: UpgradeRecord, wave: number | undefined): string {
@@ -71,11 +75,18 @@ function what(r: UpgradeRecord, wave: number | undefined, file?: string): string
   return `:raised_hand: *Wave ${wave} of ${r.waves.length} of ${r.id} is ready* on \`${esc(r.cluster)}\`: ${ns}\nApproving points these namespaces at \`${esc(r.to.revision)}\` and restarts their workloads.`;
 }
 
-/** `file`: the thread file listing the wave's namespaces, when they do not all fit here. */
-export function approvalMessage(r: UpgradeRecord, fourEyes = true, file?: string): SlackMessage {
+/** `file`: the thread file listing the wave's namespaces, when they do not all fit here. `start`: the
+ * cluster is outside its change windows: a **Start at …** button for the next opening (window.ts). */
+export function approvalMessage(
+  r: UpgradeRecord,
+  fourEyes = true,
+  file?: string,
+  start?: WindowStart,
+): SlackMessage {
   const a = r.approval;
   const wave = a?.wave;
-  const ref = encodeButton({ id: r.id, wave: wave ?? 0, nonce: a?.nonce ?? 'none' });
+  const bref: ButtonRef = { id: r.id, wave: wave ?? 0, nonce: a?.nonce ?? 'none' };
+  const ref = encodeButton(bref);
   const label = wave ? `Approve wave ${wave}` : 'Approve finish';
   // The previous wave's traffic analysis, so the approver does not decide blind (issue 13).
   const prev = r.waves[(wave ?? r.waves.length + 1) - 2];
@@ -109,6 +120,7 @@ export function approvalMessage(r: UpgradeRecord, fourEyes = true, file?: string
             deny: { type: 'plain_text', text: 'Not yet' },
           },
         },
+        ...(start ? [startButton(r, bref, start)] : []),
         {
           type: 'button',
           action_id: ACTION.rollback,
@@ -154,7 +166,8 @@ export function decisionFor(r: UpgradeRecord, wave: number | undefined): Decisio
 
 export function decisionText(r: UpgradeRecord, d: Decision): string {
   const subject = d.wave ? `Wave ${d.wave}` : 'Finish';
-  return `${subject} of ${r.id} ${OUTCOME[d.outcome]} by ${mention(d.by)} ${when(d.at)}`;
+  const later = d.startAt ? `, to start when the change window opens ${when(d.startAt)}` : '';
+  return `${subject} of ${r.id} ${OUTCOME[d.outcome]} by ${mention(d.by)} ${when(d.at)}${later}`;
 }
 
 /** The approval message after the decision: no buttons, who decided and when. */

@@ -38,16 +38,20 @@ export function waveStarts(r: UpgradeRecord, timing?: WaveTiming): Map<number, s
   const cal = timing?.calendar;
   if (!timing || (!cal?.windows?.length && !cal?.freezes?.length)) return out;
   const waiting = r.waves.filter((w) => w.status === 'pending' || w.status === 'awaiting_approval');
-  const starts = earliestStarts(cal, timing.now, waiting.length);
+  // a start already scheduled (at a window's opening, or progressive mode's) is the first one's earliest
+  const a = r.autoStart;
+  const starts = earliestStarts(cal, a ? Math.max(timing.now, Date.parse(a.at)) : timing.now, waiting.length);
   for (const [i, w] of waiting.entries()) {
     const t = starts[i] ?? null;
     out.set(
       w.index,
-      t === null
-        ? ':clock3: no change window opens within a week'
-        : t <= timing.now
-          ? ':clock3: can start now'
-          : `:clock3: can start from ${esc(shortInstant(t, zoneOf(cal)))}`,
+      t !== null && i === 0 && a && (a.wave ?? 0) === w.index
+        ? `:clock3: scheduled to start ${esc(shortInstant(t, zoneOf(cal)))}`
+        : t === null
+          ? ':clock3: no change window opens within a week'
+          : t <= timing.now
+            ? ':clock3: can start now'
+            : `:clock3: can start from ${esc(shortInstant(t, zoneOf(cal)))}`,
     );
   }
   return out;

@@ -5,7 +5,7 @@
  */
 import { autoStartTarget } from '../../domain/upgrade/progressive.js';
 import type { UpgradeRecord } from '../../domain/upgrade/record.js';
-import { clip, context, esc, LIMITS, type SlackMessage, section } from './text.js';
+import { clip, context, esc, LIMITS, mention, type SlackMessage, section } from './text.js';
 
 /** `14:32 UTC` (with the date when it is not the day of `now`). */
 export function hhmm(iso: string, now = Date.now()): string {
@@ -27,15 +27,17 @@ export function autoStartMessage(r: UpgradeRecord, now = Date.now()): SlackMessa
   const of = a.wave ? ` of ${r.waves.length}` : '';
   const at = hhmm(a.at, now);
   const why = a.deferred ? `; it waits for the change window: ${a.deferred}` : '';
-  const plain = `${title}${of} starts at ${at} without approval (${a.reason})${why}`;
+  // approved by a person to start at the next change window (issue 15), or progressive mode's own
+  const how = a.approvedBy ? `approved by ${mention(a.approvedBy)}` : 'without approval';
+  const plain = `${title}${of} starts at ${at} ${how} (${a.reason})${why}`;
   return {
     text: clip(`${r.id}: ${plain}`, LIMITS.messageText),
     blocks: [
       section(
-        `:fast_forward: *${esc(title)}${of} starts at ${token(a.at, at)} without approval* (${esc(a.reason)})${a.deferred ? `\n:clock3: It waits for the change window: ${esc(clip(a.deferred, 1500))}` : ''}`,
+        `:fast_forward: *${esc(title)}${of} starts at ${token(a.at, at)} ${how}* (${esc(a.reason)})${a.deferred ? `\n:clock3: It waits for the change window: ${esc(clip(a.deferred, 1500))}` : ''}`,
       ),
       context(
-        `Progressive mode (${r.progressive?.source === 'command' ? '`--auto`' : 'the cluster policy'}): \`/istio pause ${r.id}\` stops it before then (resuming asks for an approval); Roll back or \`/istio rollback ${r.id}\` undoes the upgrade.`,
+        `${a.approvedBy ? 'Start at the next change window' : `Progressive mode (${r.progressive?.source === 'command' ? '`--auto`' : 'the cluster policy'})`}: \`/istio pause ${r.id}\` stops it before then (resuming asks for an approval); Roll back or \`/istio rollback ${r.id}\` undoes the upgrade.`,
       ),
     ],
   };
