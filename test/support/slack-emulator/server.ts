@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formBody, signedRequest } from '../signed-request.js';
+import { eventCallback } from './events.js';
 import { receiveUpload } from './files.js';
 import { ResponseUrls } from './response-urls.js';
 import { SocketModeEndpoint } from './socket-mode.js';
@@ -236,27 +237,7 @@ export class SlackEmulator {
 
   /** Delivers an Events API event in its `event_callback` wrapper. */
   async event(event: Record<string, unknown>): Promise<DeliveryResult> {
-    const t = Math.floor(Date.now() / 1000);
-    const payload = {
-      token: 'deprecated-verification-token',
-      team_id: this.state.teamId,
-      api_app_id: this.state.appId,
-      event,
-      type: 'event_callback',
-      event_id: `Ev0${this.state.nextTs().replace('.', '')}`,
-      event_time: t,
-      authorizations: [
-        {
-          enterprise_id: null,
-          team_id: this.state.teamId,
-          user_id: this.state.botUserId,
-          is_bot: true,
-          is_enterprise_install: false,
-        },
-      ],
-      is_ext_shared_channel: false,
-      event_context: `4-emulator-${t}`,
-    };
+    const payload = eventCallback(this.state, event);
     return this.deliver('events_api', payload, JSON.stringify(payload));
   }
 
