@@ -72,6 +72,13 @@ describe('start at the next window', () => {
       thread().find((t) => t.includes(`starts at`) && t.includes(`approved by <@${USERS.bob}>`)),
     );
 
+    // the App Home says when it starts
+    await h.emu.openHome(USERS.bob);
+    const home = await waitUntil(async () => h!.emu.state.homeViews.get(USERS.bob)?.view);
+    expect(visibleText({ blocks: home.blocks as unknown[] })).toContain(
+      `:fast_forward: starts <!date^${OPENS / 1000}^`,
+    );
+
     const started = await waitUntil(async () => {
       const x = await h!.engine.service.get(id);
       return x?.waves[0]?.startedAt ? x : null;

@@ -41,9 +41,11 @@ function activeText(c: ClusterHome): string {
   const r = a.record;
   const id = a.link ? `<${a.link}|${esc(r.id)}>` : `${code(r.id)} (\`/istio status ${esc(r.id)}\`)`;
   const wave = r.currentWave ? ` · wave ${r.currentWave} of ${r.waves.length}` : '';
+  // a start scheduled at a window's opening (or by progressive mode) says when
+  const at = r.autoStart ? `\n:fast_forward: starts ${when(r.autoStart.at)}` : '';
   return [
     `*Upgrade ${id}*: ${esc(r.from.version)} → ${esc(r.to.version)}, requested by <@${esc(r.requester)}> in <#${esc(r.channel)}>`,
-    `${STATE_LABEL[r.state]} · ${stepLabel(r.step, r)}${wave}`,
+    `${STATE_LABEL[r.state]} · ${stepLabel(r.step, r)}${wave}${at}`,
   ].join('\n');
 }
 
