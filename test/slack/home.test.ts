@@ -5,7 +5,8 @@
 import { webApi } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/domain/policy.js';
-import { waitUntil } from '../support/engine-harness.js';
+import { boltLogger } from '../../src/slack/bolt-logger.js';
+import { silentLogger, waitUntil } from '../support/engine-harness.js';
 import { visibleText } from '../support/slack-emulator/state.js';
 import { CH, type SlackHarness, startSlackHarness, TEST_POLICY, USERS } from '../support/slack-harness.js';
 
@@ -147,6 +148,7 @@ describe('App Home', () => {
     const client = new webApi.WebClient(h!.emu.state.botToken, {
       slackApiUrl: h!.emu.apiUrl,
       retryConfig: { retries: 0 },
+      logger: boltLogger(silentLogger()),
     });
     const block = { type: 'section', text: { type: 'mrkdwn', text: 'x' } } as const;
     const publish = (blocks: unknown[]) =>

@@ -83,8 +83,7 @@ export class SlackState {
   readonly ephemerals: EmuEphemeral[] = [];
   readonly calls: EmuCall[] = [];
   readonly files = new Map<string, EmuFile>();
-  /** The bot token's scopes (slack/manifest.yml plus files:write); a method needing another answers
-   * `missing_scope`. */
+  /** The bot token's scopes (slack/manifest.yml); a method needing another answers `missing_scope`. */
   readonly botScopes = new Set([
     'commands',
     'chat:write',
