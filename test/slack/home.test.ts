@@ -127,9 +127,12 @@ describe('App Home', () => {
     expect(members.map((c) => c.args.channel).sort()).toEqual([CH.incident, CH.ops, STAGING].sort());
   }, 60_000);
 
-  it('shows a cluster whose read is late as unavailable and publishes the rest (HTTP mode)', async () => {
+  it('shows a cluster whose read is late or fails as unavailable and publishes the rest (HTTP mode)', async () => {
     await start('http', 400);
     await h!.standins.get('staging')!.setDelay('inspector.controlPlanes', 5000);
+    // edge's read fails at once (its API answers an error)
+    const edge = h!.standins.get('edge')!;
+    await edge.redis.del(edge.key);
     const t0 = Date.now();
     const bob = await openHome(USERS.bob);
     expect(Date.now() - t0).toBeLessThan(4000);
@@ -137,6 +140,9 @@ describe('App Home', () => {
       '*Cluster `staging`*\n:warning: Control planes unavailable: cluster staging did not answer within 0.4 s',
     );
     expect(bob.text).toMatch(/\*Cluster `prod`\*\nControl planes:\n• `1-23-1` Istio 1\.23\.1/);
+    expect(bob.text).toContain(
+      '*Cluster `edge`*\n:warning: Control planes unavailable: Could not read the control planes of cluster edge: stand-in cluster edge not seeded',
+    );
     // the slow read was cancelled, not left running
     await waitUntil(async () =>
       (await h!.standins.get('staging')!.calls()).some((c) => c.outcome === 'cancelled'),
