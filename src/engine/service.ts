@@ -283,7 +283,7 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
             actor: requester.user,
             channel: requester.channel,
             action: 'requested',
-            detail: `${plan.value.from.version} → ${plan.value.to.version} (${command.strategy}${command.dryRun ? ', dry run' : ''})`,
+            detail: `${plan.value.from.version} → ${plan.value.to.version} (${command.strategy}${command.dryRun ? ', dry run' : ''}${choice.value.analysis ? `, analysis ${choice.value.analysis.name}` : command.analysis === 'none' ? ', no analysis' : ''}${choice.value.progressive ? `, progressive (${choice.value.progressive.source === 'command' ? '--auto' : 'policy'}, bake ${Math.round(choice.value.progressive.bakeMs / 1000)}s)` : ''})`,
           },
           {
             at,

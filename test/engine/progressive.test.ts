@@ -237,5 +237,8 @@ describe('progressive mode', () => {
     const strict = await ask({ analysis: 'strict', auto: true });
     expect(strict.ok && strict.value.analysis?.name).toBe('strict');
     expect(strict.ok && strict.value.progressive).toMatchObject({ source: 'command', bakeMs: 600_000 });
+    expect(strict.ok && strict.value.audit[0]?.detail).toBe(
+      '1.23.1 → 1.24.2 (labels, analysis strict, progressive (--auto, bake 600s))',
+    );
   }, 30_000);
 });

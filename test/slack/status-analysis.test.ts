@@ -7,6 +7,7 @@ import {
   type Measurement,
   type WaveAnalysisResult,
 } from '../../src/domain/upgrade/analysis.js';
+import { stepLabel } from '../../src/slack/blocks/labels.js';
 import { statusMessage, waveMessages } from '../../src/slack/blocks/status.js';
 import { statusAnalysisLines } from '../../src/slack/blocks/status-analysis.js';
 import { record } from '../support/slack-fixtures.js';
@@ -91,6 +92,18 @@ describe('status shows the analysis', () => {
         },
       },
       Date.parse('2026-11-22T02:10:00Z'),
+    );
+    const scheduled = {
+      ...r,
+      state: 'running' as const,
+      step: 'await_wave_approval' as const,
+      autoStart: { step: 'await_wave_approval' as const, wave: 2, at, reason: 'x' },
+    };
+    expect(stepLabel('await_wave_approval', scheduled, 2)).toBe(
+      'Wave 2 starts at 02:20 UTC without approval',
+    );
+    expect(stepLabel('await_wave_approval', { ...scheduled, autoStart: undefined }, 2)).toBe(
+      'Wait for approval of wave 2',
     );
     expect(lines.at(-1)).toBe(
       ':fast_forward: Wave 2 starts at 02:20 UTC without approval (progressive, wave 1 analysis passed)',

@@ -47,5 +47,8 @@ export function stepLabel(step: Step | string, r: UpgradeRecord, wave?: number):
     uninstall_old: `Uninstall ${from}`,
     done: 'Done',
   };
+  // a start progressive mode scheduled (or an approval for the next window): no one is waited for
+  if (r.autoStart && step === r.autoStart.step && r.state === 'running')
+    return `${r.autoStart.step === 'await_finish_approval' ? 'Finish' : `Wave ${w}`} starts at ${r.autoStart.at.slice(11, 16)} UTC${r.autoStart.approvedBy ? '' : ' without approval'}`;
   return (labels as Record<string, string>)[step] ?? `\`${step}\``;
 }
