@@ -10,6 +10,7 @@ const CASES: [string, keyof typeof USAGE | null, string][] = [
   ['upgrade banana', 'upgrade', 'banana'],
   ['upgrade 1.24.2 --strategy sideways', 'upgrade', 'sideways'],
   ['upgrade 1.24.2 --waves "a;;b"', 'upgrade', 'empty'],
+  ['upgrade 1.24.2 --analysis Strict!', 'upgrade', 'is not an analysis name'],
   ['status nope', 'status', 'not an upgrade id'],
   ['list everything', 'list', 'Unexpected'],
   ['rollback', 'rollback', 'needs the upgrade id'],
