@@ -32,6 +32,9 @@ interface Probe {
   target: string;
   m: MetricSpec;
   query(baseline: boolean): string;
+  /** The baseline when the query gave none (the canary's istiod not yet scraped when the wave started:
+   * its counters were 0 when it was born; never more lenient than a measured one). */
+  baselineIfNone?: number;
 }
 
 export interface PrometheusWaveAnalysisOptions {
@@ -84,6 +87,7 @@ export class PrometheusWaveAnalysis implements WaveAnalysis {
         probes.push({
           target: istiodTarget(rev),
           m,
+          baselineIfNone: 0,
           query: (baseline) =>
             fillIstiod(m.query, cp.selector, rev, {
               intervalMs: baseline ? spec.baselineMs : spec.intervalMs,
@@ -92,9 +96,11 @@ export class PrometheusWaveAnalysis implements WaveAnalysis {
         });
     }
     const baselineAt = new Date(req.baselineEnd);
-    const baselines = await this.pool(probes, (p) =>
-      p.m.maxVsBaseline || p.m.minVsBaseline ? read(p.query(true), baselineAt) : Promise.resolve(null),
-    );
+    const baselines = await this.pool(probes, async (p): Promise<Reading | null> => {
+      if (!p.m.maxVsBaseline && !p.m.minVsBaseline) return null;
+      const b = await read(p.query(true), baselineAt);
+      return b.value === null && p.baselineIfNone !== undefined ? { value: p.baselineIfNone } : b;
+    });
     let failed = 0;
     let measurements: Measurement[] = [];
     for (let check = 1; ; check++) {
