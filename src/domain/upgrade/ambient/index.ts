@@ -1,0 +1,5 @@
+/** Ambient meshes (ztunnel, istio-cni, waypoints): the pure rules of their upgrade (ADR 19). */
+export * from './data-plane.js';
+export * from './node-waves.js';
+export * from './plan.js';
+export * from './skew.js';
