@@ -93,10 +93,7 @@ export class HelmCanary implements ControlPlaneInstaller, RevisionTagger, Gatewa
     if (current?.status === 'deployed' && current.chartVersion === version) return;
     // an install cut off half-way (pending-install, failed): start it again
     if (current) await this.helm.uninstall(name, this.ns, signal);
-    const values = carriedValues(
-      await this.helm.values(this.installation.istiod, this.ns, signal),
-      this.from.version,
-    );
+    const values = carriedValues(old, this.from.version);
     await this.helm.install(
       name,
       'istiod',
