@@ -4,16 +4,26 @@
 // a person's rollback does not (that one is announced by the command itself).
 import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WaveAnalysisResult } from '../../src/domain/upgrade/analysis.js';
+import type { Policy } from '../../src/domain/policy.js';
+import { DEFAULT_ANALYSIS, type WaveAnalysisResult } from '../../src/domain/upgrade/analysis.js';
 import type { UpgradeRecord } from '../../src/domain/upgrade/record.js';
 import { hhmm } from '../../src/slack/blocks/progressive.js';
 import { boltLogger } from '../../src/slack/bolt-logger.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
 import { createMemoryStore } from '../../src/slack/store.js';
-import { silentLogger } from '../support/engine-harness.js';
+import { AnalysisStandin } from '../support/cluster-standin-analysis.js';
+import { silentLogger, waitUntil } from '../support/engine-harness.js';
 import { SlackEmulator } from '../support/slack-emulator/server.js';
 import { record } from '../support/slack-fixtures.js';
-import { TEST_RETRY } from '../support/slack-harness.js';
+import {
+  approvalMessageFor,
+  CH,
+  type SlackHarness,
+  startSlackHarness,
+  TEST_POLICY,
+  TEST_RETRY,
+  USERS,
+} from '../support/slack-harness.js';
 
 let emu: SlackEmulator;
 let notifier: SlackNotifier;
@@ -148,4 +158,45 @@ describe('an automatic rollback in the incident channels', () => {
     await notifier.idle();
     expect(emu.state.channelMessages('C0INC')).toEqual([]);
   });
+});
+
+describe('progressive mode through Slack', () => {
+  let h: SlackHarness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('after wave 1 is approved and passes, the thread says when wave 2 starts; Pause on that message stops it', async () => {
+    const policy: Policy = {
+      ...TEST_POLICY,
+      clusters: {
+        prod: {
+          channels: [CH.ops],
+          analysis: { name: 'default', ...DEFAULT_ANALYSIS, intervalMs: 50, count: 1 },
+          progressive: { bakeMs: 2_500, autoFirstWave: false, autoFinish: false },
+        },
+      },
+    };
+    h = await startSlackHarness('http', { policy, analysis: new AnalysisStandin() });
+    await h.emu.command({ user: USERS.alice, channel: CH.ops, text: 'upgrade 1.24.2 --waves "app-a;app-b"' });
+    const id = await waitUntil(async () => (await h!.engine.service.list({ activeOnly: true }))[0]?.id);
+    const a1 = await approvalMessageFor(h, id, 'wave 1');
+    await h.emu.click({ user: USERS.bob, channel: CH.ops, ts: a1.ts, actionId: 'approve' });
+    const parent = await waitUntil(async () => (await h!.engine.service.get(id))?.messages?.parent);
+    const auto = await waitUntil(async () =>
+      h!.emu.state.thread(CH.ops, parent).find((m) => m.text.includes('starts at')),
+    );
+    expect(auto.text).toMatch(
+      new RegExp(
+        `^${id}: Wave 2 of 2 starts at \\d\\d:\\d\\d UTC without approval \\(progressive, wave 1 analysis passed\\)$`,
+      ),
+    );
+    await h.emu.click({ user: USERS.alice, channel: CH.ops, ts: auto.ts, actionId: 'pause' });
+    await waitUntil(async () => (await h!.engine.service.get(id))?.state === 'paused');
+    await new Promise((r) => setTimeout(r, 3_000));
+    const r = (await h.engine.service.get(id))!;
+    expect(r).toMatchObject({ state: 'paused', step: 'await_wave_approval', currentWave: 2 });
+    expect(r.waves[1]!.startedAt).toBeUndefined();
+  }, 30_000);
 });

@@ -8,6 +8,7 @@ import { webApi } from '@slack/bolt';
 import type { Policy } from '../../src/domain/policy.js';
 import type { UpgradeRecord } from '../../src/domain/upgrade/record.js';
 import type { Engine } from '../../src/engine/index.js';
+import type { WaveAnalysis } from '../../src/engine/ports.js';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from '../../src/slack/app.js';
 import { boltLogger } from '../../src/slack/bolt-logger.js';
 import type { ProxyStatusQuery } from '../../src/slack/context.js';
@@ -15,6 +16,7 @@ import type { HomeOptions } from '../../src/slack/home/index.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
 import { createMemoryStore, type NotifierStore } from '../../src/slack/store.js';
 import { type ClusterStandin, type StandinState, standinRegistry } from './cluster-standin.js';
+import { registryWithAnalysis } from './cluster-standin-analysis.js';
 import { seededCluster, silentLogger, testEngine, uniquePrefix, waitUntil } from './engine-harness.js';
 import { SlackEmulator } from './slack-emulator/server.js';
 import type { EmuMessage } from './slack-emulator/state.js';
@@ -65,6 +67,8 @@ export async function startSlackHarness(
     now?: () => number;
     /** The engine's clock, and the Slack side's unless `now` is given. */
     clock?: { now(): number };
+    /** The first cluster's traffic analysis port (default: none). */
+    analysis?: WaveAnalysis;
   } = {},
 ): Promise<SlackHarness> {
   const emu = await new SlackEmulator().start();
@@ -93,7 +97,10 @@ export async function startSlackHarness(
     calendarOf: (cluster) => (opts.policy ?? TEST_POLICY).clusters[cluster],
     ...(now ? { now } : {}),
   });
-  engine = testEngine(prefix, standinRegistry(clusters), notifier, {
+  const registry = opts.analysis
+    ? registryWithAnalysis(clusters[0]!, opts.analysis)
+    : standinRegistry(clusters);
+  engine = testEngine(prefix, registry, notifier, {
     policy: opts.policy ?? TEST_POLICY,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });

@@ -5,6 +5,7 @@
  */
 import { autoStartTarget } from '../../domain/upgrade/progressive.js';
 import type { UpgradeRecord } from '../../domain/upgrade/record.js';
+import { ACTION, encodeButton } from './approval.js';
 import { clip, context, esc, LIMITS, mention, type SlackMessage, section } from './text.js';
 
 /** `14:32 UTC` (with the date when it is not the day of `now`). */
@@ -39,6 +40,37 @@ export function autoStartMessage(r: UpgradeRecord, now = Date.now()): SlackMessa
       context(
         `${a.approvedBy ? 'Start at the next change window' : `Progressive mode (${r.progressive?.source === 'command' ? '`--auto`' : 'the cluster policy'})`}: \`/istio pause ${r.id}\` stops it before then (resuming asks for an approval); Roll back or \`/istio rollback ${r.id}\` undoes the upgrade.`,
       ),
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTION.pause,
+            text: { type: 'plain_text', text: 'Pause' },
+            value: encodeButton({ id: r.id, wave: a.wave ?? 0, nonce: 'auto' }),
+          },
+          {
+            type: 'button',
+            action_id: ACTION.rollback,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Roll back' },
+            value: encodeButton({ id: r.id, wave: a.wave ?? 0, nonce: 'auto' }),
+            confirm: {
+              title: { type: 'plain_text', text: `Roll back ${r.id}?` },
+              text: {
+                type: 'mrkdwn',
+                text: clip(
+                  `Undo every wave done so far and move the gateways back to \`${r.from.revision}\`.`,
+                  300,
+                ),
+              },
+              confirm: { type: 'plain_text', text: 'Roll back' },
+              deny: { type: 'plain_text', text: 'Cancel' },
+              style: 'danger',
+            },
+          },
+        ],
+      },
     ],
   };
 }
