@@ -1,5 +1,5 @@
 /** MeshInspector over the Kubernetes API: control planes, tags, namespaces, workloads, sidecars. */
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { CANARY_MARKER } from '../../domain/upgrade/plan.js';
 import type {
   ControlPlane,
@@ -17,6 +17,7 @@ import { isInjectedGateway } from './gateways.js';
 import { deploymentStatus } from './rollout-status.js';
 import { checkRevision, isLivePod, podSidecar } from './sidecar.js';
 import { limiter } from './watch.js';
+import { CLUSTER_WIDE_FROM, listAcrossCluster } from './workloads.js';
 
 export interface InjectorWebhook {
   name: string;
@@ -130,9 +131,31 @@ export class KubeMeshInspector implements MeshInspector {
     return [...out].sort();
   }
 
+  /**
+   * The Deployments, StatefulSets and DaemonSets of `namespaces`, namespace by namespace: three lists
+   * per namespace, or from CLUSTER_WIDE_FROM namespaces on three paged lists across the cluster.
+   */
   async workloads(namespaces: string[], signal?: AbortSignal): Promise<Workload[]> {
     const list = <R>(what: string, fn: (o: RequestOptions) => Promise<R>) =>
       this.limit(() => this.client.request(what, fn, { signal }));
+    if (namespaces.length >= CLUSTER_WIDE_FROM) {
+      const want = new Set(namespaces);
+      const [d, s, ds] = await Promise.all(
+        (['Deployment', 'StatefulSet', 'DaemonSet'] as const).map((k) =>
+          this.limit(() => listAcrossCluster(this.client, k, signal, want)),
+        ),
+      );
+      const inNs = <T extends { metadata?: { namespace?: string } }>(items: T[], ns: string) =>
+        items.filter((x) => x.metadata?.namespace === ns);
+      return namespaces.flatMap((ns) =>
+        toWorkloads(
+          ns,
+          inNs(d!.items as V1Deployment[], ns),
+          inNs(s!.items as V1StatefulSet[], ns),
+          inNs(ds!.items as V1DaemonSet[], ns),
+        ),
+      );
+    }
     const per = await Promise.all(
       namespaces.map((ns) =>
         Promise.all([
@@ -145,36 +168,21 @@ export class KubeMeshInspector implements MeshInspector {
           list(`list DaemonSets in ${ns}`, (o) =>
             this.client.apps.listNamespacedDaemonSet({ namespace: ns }, o),
           ),
-        ]).then(([d, s, ds]) => [
-          ...d.items.map((x) => ({
-            kind: 'Deployment' as const,
-            namespace: ns,
-            name: x.metadata?.name ?? '',
-            paused: !!x.spec?.paused,
-            onDelete: false,
-          })),
-          ...s.items.map((x) => ({
-            kind: 'StatefulSet' as const,
-            namespace: ns,
-            name: x.metadata?.name ?? '',
-            paused: false,
-            onDelete: x.spec?.updateStrategy?.type === 'OnDelete',
-          })),
-          ...ds.items.map((x) => ({
-            kind: 'DaemonSet' as const,
-            namespace: ns,
-            name: x.metadata?.name ?? '',
-            paused: false,
-            onDelete: x.spec?.updateStrategy?.type === 'OnDelete',
-          })),
-        ]),
+        ]).then(([d, s, ds]) => toWorkloads(ns, d.items, s.items, ds.items)),
       ),
     );
     return per.flat();
   }
 
-  /** Live pods only: Succeeded/Failed and terminating pods are ignored (they never move and go away). */
+  /**
+   * Live pods only: Succeeded/Failed and terminating pods are ignored (they never move and go away).
+   * One list per namespace, or from CLUSTER_WIDE_FROM namespaces one paged list across the cluster.
+   */
   async sidecars(namespaces: string[], signal?: AbortSignal): Promise<PodSidecar[]> {
+    if (namespaces.length >= CLUSTER_WIDE_FROM) {
+      const want = new Set(namespaces);
+      return (await this.pods(null, signal, want)).filter(isLivePod).map(podSidecar);
+    }
     const per = await Promise.all(namespaces.map((ns) => this.limit(() => this.pods(ns, signal))));
     return per.flat().filter(isLivePod).map(podSidecar);
   }
@@ -237,7 +245,12 @@ export class KubeMeshInspector implements MeshInspector {
       .filter((p) => revision === undefined || p.revision === revision);
   }
 
-  private async pods(namespace: string | null, signal?: AbortSignal): Promise<V1Pod[]> {
+  /** The pods of `namespace`, or of the cluster (`null`) — of `keep`'s namespaces only — in pages. */
+  private async pods(
+    namespace: string | null,
+    signal?: AbortSignal,
+    keep?: ReadonlySet<string>,
+  ): Promise<V1Pod[]> {
     const out: V1Pod[] = [];
     let cont: string | undefined;
     do {
@@ -251,9 +264,35 @@ export class KubeMeshInspector implements MeshInspector {
             : this.client.core.listPodForAllNamespaces(page, o),
         { signal },
       );
-      out.push(...got.items);
+      for (const p of got.items) if (!keep || keep.has(p.metadata?.namespace ?? '')) out.push(p);
       cont = got.metadata?._continue || undefined;
     } while (cont);
     return out;
   }
+}
+
+function toWorkloads(ns: string, d: V1Deployment[], s: V1StatefulSet[], ds: V1DaemonSet[]): Workload[] {
+  return [
+    ...d.map((x) => ({
+      kind: 'Deployment' as const,
+      namespace: ns,
+      name: x.metadata?.name ?? '',
+      paused: !!x.spec?.paused,
+      onDelete: false,
+    })),
+    ...s.map((x) => ({
+      kind: 'StatefulSet' as const,
+      namespace: ns,
+      name: x.metadata?.name ?? '',
+      paused: false,
+      onDelete: x.spec?.updateStrategy?.type === 'OnDelete',
+    })),
+    ...ds.map((x) => ({
+      kind: 'DaemonSet' as const,
+      namespace: ns,
+      name: x.metadata?.name ?? '',
+      paused: false,
+      onDelete: x.spec?.updateStrategy?.type === 'OnDelete',
+    })),
+  ];
 }

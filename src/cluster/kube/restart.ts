@@ -4,9 +4,11 @@
  * rollouts the way `kubectl rollout status` does, with resumable watches, a timeout and progress.
  *
  * Requests: one list per kind and namespace, one merge patch per workload whose template does not
- * already carry the stamp (a retry patches nothing), one list + watch per kind and namespace to wait.
+ * already carry the stamp (a retry patches nothing), one list + watch per kind and namespace to wait;
+ * a kind spread over CLUSTER_WIDE_FROM namespaces or more is listed (in pages) and watched once
+ * across the cluster instead (readGroups).
  */
-import type { RolloutProgress, WorkloadRef, WorkloadRestarter } from '../../engine/ports.js';
+import type { RolloutProgress, WorkloadKind, WorkloadRef, WorkloadRestarter } from '../../engine/ports.js';
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { abortError, allOrStop, throwIfAborted } from '../cancel.js';
@@ -15,8 +17,10 @@ import { isOnDelete, type RolloutStatus, rolloutStatus } from './rollout-status.
 import { limiter, listWatch } from './watch.js';
 import {
   asAny,
+  CLUSTER_WIDE_FROM,
   groupRefs,
   keyOf,
+  listAcrossCluster,
   listWorkloads,
   patchWorkload,
   refName,
@@ -60,16 +64,19 @@ export class KubeRestarter implements WorkloadRestarter {
     throwIfAborted(signal, 'restart');
     const found = new Map<string, WorkloadObject>();
     await allOrStop(
-      groupRefs(workloads).map(
+      readGroups(workloads).map(
         (g) => (s: AbortSignal) =>
           this.limit(() =>
-            this.client.request(
-              `list ${g.kind}s in ${g.namespace}`,
-              (o) => listWorkloads(this.client, g.kind, g.namespace, o),
-              { signal: s },
-            ),
+            g.namespace === null
+              ? listAcrossCluster(this.client, g.kind, s, namespacesOf(g.refs))
+              : this.client.request(
+                  `list ${g.kind}s in ${g.namespace}`,
+                  (o) => listWorkloads(this.client, g.kind, g.namespace!, o),
+                  { signal: s },
+                ),
           ).then((l) => {
-            for (const obj of l.items) found.set(`${g.kind}/${g.namespace}/${obj.metadata?.name}`, obj);
+            for (const obj of l.items)
+              found.set(`${g.kind}/${obj.metadata?.namespace ?? g.namespace}/${obj.metadata?.name}`, obj);
           }),
       ),
       signal,
@@ -208,14 +215,21 @@ export class KubeRestarter implements WorkloadRestarter {
         unlisten = () => signal.removeEventListener('abort', onAbort);
       }
       emit(true);
-      for (const g of groupRefs(workloads)) {
+      for (const g of readGroups(workloads)) {
         const mine = new Set(g.refs.map(keyOf));
-        const seen = (obj: WorkloadObject) => `${g.kind}/${g.namespace}/${obj.metadata?.name}`;
+        const seen = (obj: WorkloadObject) =>
+          `${g.kind}/${obj.metadata?.namespace ?? g.namespace}/${obj.metadata?.name}`;
+        const ns = g.namespace;
         listWatch<WorkloadObject>({
           client: this.client,
-          what: `${g.kind}s in ${g.namespace}`,
-          path: watchPath(g.kind, g.namespace),
-          list: (o) => listWorkloads(this.client, g.kind, g.namespace, o),
+          what: ns === null ? `${g.kind}s` : `${g.kind}s in ${ns}`,
+          path: watchPath(g.kind, ns),
+          // across the cluster: one paged list (its pages go through client.request themselves)
+          listRequests: ns === null,
+          list: (o) =>
+            ns === null
+              ? listAcrossCluster(this.client, g.kind, stop.signal, namespacesOf(g.refs))
+              : listWorkloads(this.client, g.kind, ns, o),
           limit: this.limit,
           signal: stop.signal,
           ...(this.o.watchTimeoutSeconds ? { timeoutSeconds: this.o.watchTimeoutSeconds } : {}),
@@ -225,11 +239,14 @@ export class KubeRestarter implements WorkloadRestarter {
             for (const key of mine) {
               if (!present.has(key)) this.gone(key, update);
             }
-            for (const obj of items) update(seen(obj), rolloutStatus(asAny(g.kind, obj)));
+            for (const obj of items)
+              if (mine.has(seen(obj))) update(seen(obj), rolloutStatus(asAny(g.kind, obj)));
           },
           onEvent: (type, obj) => {
-            if (type === 'DELETED') this.gone(seen(obj), update);
-            else update(seen(obj), rolloutStatus(asAny(g.kind, obj)));
+            const key = seen(obj);
+            if (!mine.has(key)) return; // another namespace's (a cluster-wide watch)
+            if (type === 'DELETED') this.gone(key, update);
+            else update(key, rolloutStatus(asAny(g.kind, obj)));
           },
         }).catch((e: unknown) => finish(e));
       }
@@ -241,3 +258,22 @@ export class KubeRestarter implements WorkloadRestarter {
     update(key, { done: true, message: 'deleted' });
   }
 }
+
+/**
+ * Refs grouped for reading: by kind and namespace (one list or watch each), except that a kind spread
+ * over CLUSTER_WIDE_FROM namespaces or more is read across the cluster at once (`namespace: null`).
+ */
+export function readGroups(
+  refs: readonly WorkloadRef[],
+): { kind: WorkloadKind; namespace: string | null; refs: WorkloadRef[] }[] {
+  const groups = groupRefs(refs);
+  const out: { kind: WorkloadKind; namespace: string | null; refs: WorkloadRef[] }[] = [];
+  for (const kind of ['Deployment', 'StatefulSet', 'DaemonSet'] as const) {
+    const of = groups.filter((g) => g.kind === kind);
+    if (of.length >= CLUSTER_WIDE_FROM) out.push({ kind, namespace: null, refs: of.flatMap((g) => g.refs) });
+    else out.push(...of);
+  }
+  return out;
+}
+
+const namespacesOf = (refs: readonly WorkloadRef[]): Set<string> => new Set(refs.map((r) => r.namespace));

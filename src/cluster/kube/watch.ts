@@ -28,6 +28,9 @@ export interface ListWatchOptions<T> {
   path: string;
   query?: Record<string, string>;
   list: (opts: RequestOptions) => Promise<Listed<T>>;
+  /** `list` sends its own requests through the client (a paged list): called as is, not wrapped in
+   * one more `client.request` (which would count, time and retry the pages as one request). */
+  listRequests?: boolean;
   onList: (items: T[]) => void;
   onEvent: (type: WatchEventType, obj: T) => void;
   signal: AbortSignal;
@@ -80,7 +83,9 @@ export async function listWatch<T extends { metadata?: { resourceVersion?: strin
   while (!signal.aborted) {
     if (rv === null) {
       try {
-        const l = await limit(() => client.request(`list ${o.what}`, o.list, { signal }));
+        const l = await limit(() =>
+          o.listRequests ? o.list({}) : client.request(`list ${o.what}`, o.list, { signal }),
+        );
         if (signal.aborted) return;
         o.onList(l.items);
         rv = l.metadata?.resourceVersion ?? '0';
