@@ -392,6 +392,9 @@ export async function startWorker(
         });
       if (r.state === 'stopped')
         await notifySafely(rt, { type: 'stopped', key: `${r.id}:stopped:${(r.seq ?? 1) - 1}`, record: r });
+      // a scheduled start (progressive mode) whose announcement a crash may have swallowed
+      if (r.state === 'running' && r.autoStart)
+        await notifySafely(rt, { type: 'auto_start', key: `${r.id}:auto:${r.seq ?? 0}`, record: r });
     }
   };
   await worker.waitUntilReady();

@@ -176,7 +176,7 @@ describe('progressive mode', () => {
   }, 40_000);
 
   it('the scheduled start survives a restart of every process (a delayed job in Redis)', async () => {
-    const { engine, make, id } = await start(
+    const { engine, make, id, notifier } = await start(
       policyWith({ progressive: { bakeMs: 2_000, autoFirstWave: false, autoFinish: false } }),
     );
     await approveUntilEnd(engine.service, id, { timeoutMs: 30_000, stopWhen: (r) => !!r.autoStart });
@@ -190,6 +190,10 @@ describe('progressive mode', () => {
       (x) => x.waves[1]!.status === 'running' || x.waves[1]!.status === 'done',
     );
     expect(approvedBy(r)).toEqual(['1:U0ALICE', '2:engine']);
+    // the new worker announced the scheduled start again under the same key (the notifier posts it once)
+    const wave2 = autoEvents(notifier).filter((e) => e.record.autoStart?.wave === 2);
+    expect(wave2.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(wave2.map((e) => e.key)).size).toBe(1);
   }, 40_000);
 
   it('outside the change window the start waits for the window’s start (wave 1 too, with autoFirstWave)', async () => {
