@@ -23,7 +23,8 @@ export function parseChartSource(text: string): ChartSource | null {
   return null;
 }
 
-export type IstioChart = 'base' | 'istiod' | 'gateway';
+/** `ztunnel` and `cni` (istio-cni): the ambient node agents' charts (src/cluster/ambient, ADR 19). */
+export type IstioChart = 'base' | 'istiod' | 'gateway' | 'ztunnel' | 'cni';
 
 /** The chart at exactly `version`: `istiod --repo URL --version V` or `oci://…/istiod --version V`. */
 export function chartArgs(src: ChartSource, chart: IstioChart, version: string): string[] {
@@ -127,6 +128,9 @@ export const uninstallArgs = (release: string, namespace: string, timeoutMs: num
 ];
 
 export const versionArgs = (): string[] => ['version', '--template', '{{.Version}}'];
+
+/** `helm show values <chart>`: the chart's default values (YAML), e.g. whether it has a value. */
+export const showValuesArgs = (chart: string[]): string[] => ['show', 'values', ...chart];
 
 export interface ReleaseInfo {
   name: string;

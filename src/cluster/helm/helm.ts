@@ -21,6 +21,7 @@ import {
   parseValues,
   type ReleaseInfo,
   rollbackArgs,
+  showValuesArgs,
   targetArgs,
   uninstallArgs,
   upgradeArgs,
@@ -115,6 +116,16 @@ export class Helm {
       set,
     });
     await this.run(`helm upgrade ${release}`, args, signal);
+  }
+
+  /** The chart's default values at exactly `version`, as YAML text (`helm show values`). */
+  async showValues(chart: IstioChart, version: string, signal?: AbortSignal): Promise<string> {
+    const r = await this.run(
+      `helm show values ${chart}`,
+      showValuesArgs(chartArgs(this.o.charts, chart, version)),
+      signal,
+    );
+    return r.stdout;
   }
 
   async rollback(release: string, revision: number, namespace: string, signal?: AbortSignal): Promise<void> {
