@@ -6,7 +6,7 @@
  * - `--analysis NAME`: the default spec when it has that name, else `analyses.NAME`; an unknown name is
  *   refused with the names there are.
  * - `--analysis none`: no analysis, only where the policy says `analysisOptional: true` (or the cluster
- *   has no analysis at all): skipping the health gate is the policy's decision, not the requester's.
+ *   has no default analysis): skipping the health gate is the policy's decision, not the requester's.
  * - Progressive: the policy's `progressive` (with an analysis), or `--auto` (refused without one).
  */
 import { err, ok, type Result } from '../result.js';
@@ -44,7 +44,8 @@ export function chooseAnalysis(
   let spec: AnalysisSpec | undefined;
   if (name === undefined) spec = c?.analysis;
   else if (name === NO_ANALYSIS) {
-    if (names.length > 0 && !c?.analysisOptional)
+    // without a default spec, no analysis is what leaving `--analysis` out gives anyway
+    if (c?.analysis && !c.analysisOptional)
       return err({
         code: 'analysis_required',
         message: `Cluster ${cluster} gates every wave on a traffic analysis; its policy does not allow \`--analysis none\`.`,

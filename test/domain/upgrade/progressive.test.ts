@@ -244,6 +244,8 @@ describe('chooseAnalysis', () => {
     ['none, not allowed', cluster, 'none', false, 'analysis_required', null],
     ['none, allowed', { ...cluster, analysisOptional: true }, 'none', false, '-', null],
     ['none where there is none', {}, 'none', false, '-', null],
+    ['none where only named ones exist', { analyses: { strict: STRICT } }, 'none', false, '-', null],
+    ['no default, only named ones', { analyses: { strict: STRICT } }, undefined, false, '-', null],
     ['a cluster without analyses', undefined, undefined, false, '-', null],
     ['--auto', cluster, undefined, true, 'default', 'command'],
     ['--auto with none', { ...cluster, analysisOptional: true }, 'none', true, 'auto_needs_analysis', null],
