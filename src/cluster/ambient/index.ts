@@ -1,0 +1,64 @@
+/**
+ * AmbientDataPlane (src/engine/ports.ts) over the Kubernetes API and the real helm (ADR 19): the node
+ * agents read and moved node by node (./kube.ts), their releases upgraded in place and held (./releases.ts).
+ */
+import type { AmbientDataPlaneView } from '../../domain/upgrade/ambient/index.js';
+import type { AgentHold, AmbientDataPlane, RolloutProgress } from '../../engine/ports.js';
+import type { Helm } from '../helm/helm.js';
+import type { KubeClient } from '../kube/client.js';
+import { KubeAmbientNodes } from './kube.js';
+import { type AgentRelease, AgentReleases } from './releases.js';
+
+export { KubeAmbientNodes } from './kube.js';
+export { AgentReleases, flatten, holdSets, holdsUpdateStrategy } from './releases.js';
+
+type Target = { namespace: string; releases: AgentRelease[] };
+
+export class ClusterAmbientDataPlane implements AmbientDataPlane {
+  private readonly nodes: KubeAmbientNodes;
+  private readonly releases: AgentReleases;
+
+  constructor(client: KubeClient, helm: Helm, o: { pollMs?: number } = {}) {
+    this.nodes = new KubeAmbientNodes(client, o);
+    this.releases = new AgentReleases(helm);
+  }
+
+  inspect(signal?: AbortSignal): Promise<AmbientDataPlaneView> {
+    return this.nodes.view(signal);
+  }
+
+  async upgradeReleases(
+    target: Target,
+    from: { version: string; revision: string },
+    to: { version: string; revision: string },
+    prior: AgentHold[] | undefined,
+    signal?: AbortSignal,
+  ): Promise<AgentHold[]> {
+    await this.releases.checkHoldable(target.releases, to.version, signal);
+    return this.releases.upgrade(target.releases, target.namespace, from, to, prior, signal);
+  }
+
+  replaceOnNodes(nodes: string[], version: string, signal?: AbortSignal): Promise<string[]> {
+    return this.nodes.replaceOnNodes(nodes, version, signal);
+  }
+
+  verifyNodes(
+    nodes: string[],
+    version: string,
+    opts: { timeoutMs: number; signal?: AbortSignal; onProgress?: (p: RolloutProgress) => void },
+  ): Promise<void> {
+    return this.nodes.waitForNodes(nodes, version, opts);
+  }
+
+  setCordon(nodes: string[], cordoned: boolean, signal?: AbortSignal): Promise<void> {
+    return this.nodes.setCordon(nodes, cordoned, signal);
+  }
+
+  releaseHold(namespace: string, holds: AgentHold[], version: string, signal?: AbortSignal): Promise<void> {
+    return this.releases.releaseHold(holds, namespace, version, signal);
+  }
+
+  rollbackReleases(target: Target, version: string, signal?: AbortSignal): Promise<void> {
+    return this.releases.rollback(target.releases, target.namespace, version, signal);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The node agents' Helm releases, upgraded in place (istio.io "Upgrade with Helm", ambient: `helm
+ * upgrade ztunnel istio/ztunnel`, `helm upgrade istio-cni istio/cni`), held so that no pod moves
+ * before its node's wave (ADR 19):
+ * - `helm upgrade <release> <chart> --version <to> --reset-then-reuse-values --set
+ *   updateStrategy.type=OnDelete --set updateStrategy.rollingUpdate=null` (the release's values carried;
+ *   `revision` re-pointed at the new istiod where it named the old one; an image tag pinned to the old
+ *   version dropped). With OnDelete the DaemonSet's template changes and no pod is replaced: the node
+ *   waves replace them. A target chart without an `updateStrategy` value (before it was added, e.g.
+ *   1.25) cannot be held: refused before anything moves, with the reason.
+ * - the hold is given back after the last wave: the user's own `updateStrategy` value (or none, the
+ *   chart's default) by a second `helm upgrade` at the same version (the template does not change, so
+ *   no pod is replaced).
+ * - rollback: `helm rollback` to the revision before the target version (helm --waits for the
+ *   DaemonSet to roll the replaced nodes back; pods never replaced match the old template already).
+ */
+import type { Agent } from '../../domain/upgrade/ambient/index.js';
+import type { AgentHold } from '../../engine/ports.js';
+import { CodedError, ErrorCode } from '../../errors.js';
+import type { IstioChart } from '../helm/commands.js';
+import { revisionBefore } from '../helm/commands.js';
+import type { Helm } from '../helm/helm.js';
+
+export const CHART: Record<Agent, IstioChart> = { ztunnel: 'ztunnel', cni: 'cni' };
+
+export interface AgentRelease {
+  agent: Agent;
+  release: string;
+}
+
+/** Whether a chart's default values have a top-level `updateStrategy` (under the charts'
+ * `_internal_defaults_do_not_set` too): a value the DaemonSet template renders. */
+export const holdsUpdateStrategy = (valuesYaml: string): boolean =>
+  /^( {2})?updateStrategy:/m.test(valuesYaml);
+
+/** `a.b=v` pairs of a nested value (for `--set`), leaves only. */
+export function flatten(prefix: string, v: unknown): [string, string][] {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v))
+    return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => flatten(`${prefix}.${k}`, x));
+  return [[prefix, String(v)]];
+}
+
+/** The `--set` pairs of the held upgrade, from the release's user values. */
+export function holdSets(
+  values: Record<string, unknown>,
+  from: { version: string; revision: string },
+  to: { version: string; revision: string },
+): [string, string][] {
+  const set: [string, string][] = [
+    ['updateStrategy.type', 'OnDelete'],
+    ['updateStrategy.rollingUpdate', 'null'],
+  ];
+  if (values.revision === from.revision) set.push(['revision', to.revision]);
+  if (values.tag === from.version) set.push(['tag', 'null']);
+  const g = values.global as Record<string, unknown> | undefined;
+  if (g && typeof g === 'object' && g.tag === from.version) set.push(['global.tag', 'null']);
+  return set;
+}
+
+export class AgentReleases {
+  constructor(private readonly helm: Helm) {}
+
+  /** Refuses (before anything moves) a target chart that cannot hold its DaemonSet. */
+  async checkHoldable(releases: AgentRelease[], version: string, signal?: AbortSignal): Promise<void> {
+    const cannot: string[] = [];
+    for (const r of releases)
+      if (!holdsUpdateStrategy(await this.helm.showValues(CHART[r.agent], version, signal)))
+        cannot.push(`${CHART[r.agent]} ${version}`);
+    if (cannot.length)
+      throw new CodedError(
+        ErrorCode.HelmFailed,
+        `The chart${cannot.length > 1 ? 's' : ''} ${cannot.join(', ')} ha${cannot.length > 1 ? 've' : 's'} no updateStrategy value: the bot cannot hold the DaemonSet at OnDelete, so helm upgrade would replace every node's pod at once instead of in node waves. Upgrade these agents by hand with helm upgrade (https://istio.io/latest/docs/ambient/upgrade/helm/).`,
+        { charts: cannot },
+      );
+  }
+
+  /** The held upgrade of each release; idempotent (a release at `to` and held is not upgraded again). */
+  async upgrade(
+    releases: AgentRelease[],
+    namespace: string,
+    from: { version: string; revision: string },
+    to: { version: string; revision: string },
+    prior: AgentHold[] | undefined,
+    signal?: AbortSignal,
+  ): Promise<AgentHold[]> {
+    const holds: AgentHold[] = [];
+    for (const r of releases) {
+      const info = await this.helm.release(r.release, namespace, signal);
+      if (!info)
+        throw new CodedError(ErrorCode.HelmFailed, `helm release ${r.release} in ${namespace} is gone`);
+      const values = await this.helm.values(r.release, namespace, signal);
+      const strategy = values.updateStrategy as Record<string, unknown> | undefined;
+      const before = prior?.find((h) => h.release === r.release);
+      const held = info.chartVersion === to.version && strategy?.type === 'OnDelete';
+      holds.push({
+        ...r,
+        // a re-run keeps what the first run saw before it held the release
+        userStrategy: before ? before.userStrategy : held ? null : (strategy ?? null),
+      });
+      if (held && info.status === 'deployed') continue;
+      await this.helm.upgrade(
+        r.release,
+        CHART[r.agent],
+        to.version,
+        namespace,
+        holdSets(values, from, to),
+        signal,
+      );
+    }
+    return holds;
+  }
+
+  /** Gives the DaemonSets their update strategy back (the user's value, or the chart's default). */
+  async releaseHold(
+    holds: AgentHold[],
+    namespace: string,
+    version: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    for (const h of holds) {
+      const values = await this.helm.values(h.release, namespace, signal);
+      const now = values.updateStrategy as Record<string, unknown> | undefined;
+      if (JSON.stringify(now ?? null) === JSON.stringify(h.userStrategy)) continue;
+      const set = h.userStrategy
+        ? flatten('updateStrategy', h.userStrategy)
+        : [['updateStrategy', 'null'] as [string, string]];
+      await this.helm.upgrade(h.release, CHART[h.agent], version, namespace, set, signal);
+    }
+  }
+
+  /** Each release back to its revision before `version` (none: already back). */
+  async rollback(
+    releases: AgentRelease[],
+    namespace: string,
+    version: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    for (const r of [...releases].reverse()) {
+      const back = revisionBefore(await this.helm.history(r.release, namespace, signal), version);
+      if (back !== null) await this.helm.rollback(r.release, back, namespace, signal);
+    }
+  }
+}
