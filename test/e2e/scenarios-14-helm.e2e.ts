@@ -87,6 +87,7 @@ describe.skipIf(!cluster.available)(
         ...chart('istiod', OLD),
         '-n',
         SYS,
+        '--create-namespace',
         '--set',
         `revision=${R_OLD}`,
         '--set',
