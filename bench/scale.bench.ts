@@ -188,8 +188,10 @@ export default async function scale(): Promise<void> {
         'ps stand-in req': c.other.requests,
         'slack calls': calls.length,
         'record rewrites': r.rev - from.rev,
+        'record KiB': (JSON.stringify(r).length / 1024).toFixed(1),
         'peak RSS MB': (rssOf(pid).peak / MB).toFixed(0),
       };
+      console.log(`  ${name}: ${JSON.stringify(rows[name])}`);
       return c;
     };
     const at = () => ({
@@ -223,6 +225,7 @@ export default async function scale(): Promise<void> {
         floor: sec(f),
         'vs floor': `${(wall / f).toFixed(2)}×`,
       });
+      console.log(`  wave ${k}: ${sec(wall)}, floor ${sec(f)} (${(wall / f).toFixed(2)}×)`);
     }
     const fromFinish = at();
     const fin = await svc.approve({ id, nonce: r.approval!.nonce, actor: approver });
