@@ -10,9 +10,8 @@ import type { RedisOptions } from 'ioredis';
 import { ok } from '../domain/result.js';
 import { currentRun, type StepRun } from '../domain/upgrade/order.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
-import { isCodedError } from '../errors.js';
+import { guard, within } from './guard-ports.js';
 import { portsFor } from './installers.js';
-import type { ClusterPorts } from './ports.js';
 import { type ExpiryJobData, jobIdFor, QUEUE_NAME } from './queue.js';
 import {
   advance,
@@ -42,61 +41,6 @@ export interface WorkerOptions {
   watchMs?: number;
   /** How often the worker makes sure every active upgrade has its job (default 60 s). */
   reconcileMs?: number;
-}
-
-/** Port methods that change the cluster: each is fenced (the run must still be ours) right before it. */
-const MUTATIONS = new Set([
-  'installer.install',
-  'installer.uninstall',
-  'tagger.setTag',
-  'tagger.removeTag',
-  'mover.point',
-  'gateways.moveGateways',
-  'gatewayApi.setRevLabel',
-  'restarter.restart',
-]);
-
-/**
- * Wraps every port method: refuse to start once superseded; before a mutation, check with Redis that
- * this worker still holds the current run (`fence`), so a superseded or cut-off worker changes nothing
- * more; errors become StepFailure (a cancelled call becomes Superseded).
- */
-function guard(ports: ClusterPorts, signal: AbortSignal, fence: () => Promise<void>): ClusterPorts {
-  const wrap = <T extends object>(name: string, port: T): T =>
-    new Proxy(port, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver);
-        if (typeof v !== 'function') return v;
-        const mutates = MUTATIONS.has(`${name}.${String(prop)}`);
-        return async (...args: unknown[]) => {
-          if (signal.aborted) throw new Superseded('run superseded');
-          if (mutates) await fence();
-          try {
-            return await v.apply(target, args);
-          } catch (e) {
-            if (signal.aborted) throw new Superseded('run superseded');
-            if (e instanceof StepFailure || e instanceof Superseded) throw e;
-            const code = isCodedError(e) ? e.code : 'cluster_error';
-            throw new StepFailure(code, e instanceof Error ? e.message : String(e));
-          }
-        };
-      },
-    });
-  // Only the port objects are wrapped: a registry's ports may carry plain values too (the real
-  // adapters' `name`), and a Proxy of a string throws.
-  const out = {} as Record<string, unknown>;
-  for (const [k, v] of Object.entries(ports))
-    out[k] = v !== null && (typeof v === 'object' || typeof v === 'function') ? wrap(k, v as object) : v;
-  return out as unknown as ClusterPorts;
-}
-
-/** Resolves `p`, or rejects after `ms` (a Redis that cannot be reached queues commands forever). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    t = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
 
 const stillCurrent = (r: UpgradeRecord, run: StepRun) =>
