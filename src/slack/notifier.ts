@@ -17,7 +17,12 @@ import type { ProxyDiff } from '../domain/proxystatus/model.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
 import type { Notifier, UpgradeEvent } from '../engine/ports.js';
 import type { Logger } from '../log.js';
-import { analysisActionsMessage, analysisMessage, chartMissing } from './blocks/analysis.js';
+import {
+  analysisActionsKey,
+  analysisActionsMessage,
+  analysisMessage,
+  chartMissing,
+} from './blocks/analysis.js';
 import { approvalKey, approvalMessage, decidedMessage, namespacesFit } from './blocks/approval.js';
 import { diffFits, diffMessage } from './blocks/diff.js';
 import { diffFile, namespacesFile, planFile, type ThreadFile } from './blocks/files.js';
@@ -237,7 +242,12 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
           e.result.verdict !== 'passed' &&
           !(e.result.verdict === 'failed' && r.analysis?.onFailure === 'rollback')
         )
-          await reply(r, analysisActionsMessage(r, e.wave, e.result));
+          // kept, so a click on its Roll back is known to be this message's (actions/click.ts)
+          await saveTs(
+            r,
+            analysisActionsKey(e.wave),
+            await reply(r, analysisActionsMessage(r, e.wave, e.result)),
+          );
         break;
       }
       case 'warning':

@@ -7,6 +7,7 @@ import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { UpgradeRecord } from '../../domain/upgrade/record.js';
 import type { Actor } from '../../engine/api.js';
 import { scrubSecrets } from '../../log.js';
+import { ANALYSIS_NONCE, analysisActionsKey } from '../blocks/analysis.js';
 import { approvalKey, type ButtonRef, decodeButton } from '../blocks/approval.js';
 import { infoMessage, refusalMessage } from '../blocks/replies.js';
 import type { SlackMessage } from '../blocks/text.js';
@@ -54,9 +55,16 @@ export async function readClick(
     return refuseClick('this button is not one of mine (its value does not read as an upgrade button).');
   const record = await deps.service.get(ref.id);
   if (!record) return refuseClick(`there is no upgrade \`${ref.id}\`.`);
-  const posted = await tsOf(record, approvalKey(record, ref.wave || undefined), deps.store);
-  if (posted && posted !== ts)
-    return refuseClick(`this button does not belong to the approval message of ${record.id}.`, record.id);
+  // The Roll back under a failed analysis is checked against that message, every other button
+  // against the approval message.
+  const underAnalysis = ref.nonce === ANALYSIS_NONCE && ref.wave > 0;
+  const key = underAnalysis ? analysisActionsKey(ref.wave) : approvalKey(record, ref.wave || undefined);
+  const posted = await tsOf(record, key, deps.store);
+  if ((posted && posted !== ts) || (underAnalysis && !posted))
+    return refuseClick(
+      `this button does not belong to the ${underAnalysis ? `newest traffic analysis of wave ${ref.wave}` : 'approval message'} of ${record.id}.`,
+      record.id,
+    );
   return { ...ask, ref, record, message: { channel, ts }, client };
 }
 

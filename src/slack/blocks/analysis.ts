@@ -70,6 +70,11 @@ export function analysisMessage(
   };
 }
 
+/** The Roll back button under an analysis carries this nonce; its message's ts is kept under
+ * `analysisActionsKey(wave)` (the newest one per wave), so a click is checked against it. */
+export const ANALYSIS_NONCE = 'analysis';
+export const analysisActionsKey = (wave: number): string => `analysis:actions:wave:${wave}`;
+
 /** After an analysis that did not pass and paused the upgrade: what to do, with Roll back. */
 export function analysisActionsMessage(
   r: UpgradeRecord,
@@ -89,7 +94,7 @@ export function analysisActionsMessage(
             action_id: ACTION.rollback,
             style: 'danger',
             text: { type: 'plain_text', text: 'Roll back' },
-            value: encodeButton({ id: r.id, wave, nonce: 'analysis' }),
+            value: encodeButton({ id: r.id, wave, nonce: ANALYSIS_NONCE }),
             confirm: {
               title: { type: 'plain_text', text: `Roll back ${r.id}?` },
               text: {
