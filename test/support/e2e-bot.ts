@@ -106,6 +106,7 @@ export function buildE2EBot(o: E2EBotOptions): E2EBot {
     store,
     logger,
     fourEyes: true,
+    incidentChannels: (o.policy ?? TEST_POLICY).incidentChannels,
     setMessage: (id, key, ts) => engine!.setMessage(id, key, ts),
   });
   engine = createEngine({
