@@ -23,6 +23,7 @@ import { chooseAnalysis } from '../domain/upgrade/analysis-choice.js';
 import { planGatewayApi } from '../domain/upgrade/gateway-api.js';
 import { checkInstallation, requestedTarget } from '../domain/upgrade/installation.js';
 import type { MachineEvent } from '../domain/upgrade/machine.js';
+import { newRecord } from '../domain/upgrade/new-record.js';
 import { type PlanOptions, planUpgrade } from '../domain/upgrade/plan.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
 import {
@@ -250,54 +251,17 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
     if (!gatewayApi.ok) return gatewayApi;
     const at = isoNow(rt);
     for (let i = 0; i < 20; i++) {
-      const rec: UpgradeRecord = {
+      const rec = newRecord({
         id: rt.ids.upgradeId(),
         cluster,
-        from: plan.value.from,
-        to: plan.value.to,
-        move: plan.value.move,
-        strategy: plan.value.strategy,
-        ...(plan.value.tags ? { tags: plan.value.tags } : {}),
-        // The traffic analysis and mode as the policy says now: the upgrade keeps them to the end.
-        ...choice.value,
-        ...(gatewayApi.value.gateways.length > 0 ? { gatewayApi: gatewayApi.value } : {}),
-        waves: plan.value.waves.map((namespaces, j) => ({
-          index: j + 1,
-          namespaces,
-          status: 'pending',
-          ...(plan.value.reasons[j] ? { reasons: plan.value.reasons[j] } : {}),
-        })),
-        dryRun: command.dryRun,
-        requester: requester.user,
-        channel: requester.channel,
-        state: 'running',
-        step: 'plan',
-        decisions: [],
-        compensations: [],
-        // the Helm canary path when the old istiod is a Helm release (absent: istioctl)
-        ...(installation.value.helm ? { installer: installation.value.helm } : {}),
-        messages: {},
-        audit: [
-          {
-            at,
-            actor: requester.user,
-            channel: requester.channel,
-            action: 'requested',
-            detail: `${plan.value.from.version} → ${plan.value.to.version} (${command.strategy}${command.dryRun ? ', dry run' : ''}${choice.value.analysis ? `, analysis ${choice.value.analysis.name}` : command.analysis === 'none' ? ', no analysis' : ''}${choice.value.progressive ? `, progressive (${choice.value.progressive.source === 'command' ? '--auto' : 'policy'}, bake ${Math.round(choice.value.progressive.bakeMs / 1000)}s)` : ''})`,
-          },
-          {
-            at,
-            actor: requester.user,
-            channel: requester.channel,
-            action: 'installation',
-            detail: `${installation.value.installers.join('; ')}. Commands: ${installation.value.commands.join('; ')}`,
-          },
-        ],
-        createdAt: at,
-        updatedAt: at,
-        rev: 1,
-        seq: 1,
-      };
+        at,
+        command,
+        requester,
+        plan: plan.value,
+        choice: choice.value,
+        gatewayApi: gatewayApi.value,
+        installation: installation.value,
+      });
       const created = await rt.store.create(rec);
       if (created.ok) {
         await applyEffects(rt, created.value, [{ kind: 'run' }]).catch((e) =>
