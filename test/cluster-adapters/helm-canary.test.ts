@@ -22,7 +22,7 @@ const from = { version: '1.25.3', revision: '1-25-3' };
 const to = { version: '1.26.3', revision: '1-26-3' };
 
 /** A recording helm: answers list/get values/history and applies install/upgrade/rollback/uninstall. */
-function fakeHelm(releases: Rel[]) {
+function fakeHelm(releases: Rel[], version = 'v3.21.4') {
   const calls: string[][] = [];
   const valuesFiles: unknown[] = [];
   const find = (name: string, ns: string) => releases.find((r) => r.name === name && r.namespace === ns);
@@ -38,6 +38,8 @@ function fakeHelm(releases: Rel[]) {
     const ns = args.includes('--all-namespaces') ? null : flag(args, '-n');
     const last = (r: Rel) => r.history[r.history.length - 1]!;
     switch (cmd) {
+      case 'version':
+        return { stdout: version, stderr: '', exitCode: 0 };
       case 'list':
         return out(
           releases
@@ -108,7 +110,7 @@ function fakeHelm(releases: Rel[]) {
   return { runner, calls, valuesFiles, releases };
 }
 
-function setup(extra: Rel[] = []) {
+function setup(extra: Rel[] = [], version?: string) {
   const releases: Rel[] = [
     {
       name: 'istio-base',
@@ -134,7 +136,7 @@ function setup(extra: Rel[] = []) {
     },
     ...extra,
   ];
-  const h = fakeHelm(releases);
+  const h = fakeHelm(releases, version);
   const istioctl: string[] = [];
   const cp = {
     precheck: async (v: string) => (istioctl.push(`precheck ${v}`), []),
@@ -162,7 +164,7 @@ function setup(extra: Rel[] = []) {
     from,
     to,
   );
-  const changes = () => h.calls.filter((c) => !['list', 'get', 'history'].includes(c[0]!));
+  const changes = () => h.calls.filter((c) => !['list', 'get', 'history', 'version'].includes(c[0]!));
   return { ...h, ports, istioctl, changes, kubeMoves };
 }
 
@@ -218,6 +220,14 @@ describe('HelmCanary.install', () => {
     t.releases.find((r) => r.name === 'istiod')!.history[0]!.values.revisionTags = ['prod-stable'];
     await expect(t.ports.installer.install(to.version, to.revision)).rejects.toThrow(
       /the istiod release istiod in istio-system owns the revision tag\(s\) prod-stable .*Nothing was changed/,
+    );
+    expect(t.changes()).toEqual([]);
+  });
+
+  it('a helm older than 3.14 (no --reset-then-reuse-values) is refused before any change, naming HELM_PATH', async () => {
+    const t = setup([], 'v3.12.3');
+    await expect(t.ports.installer.install(to.version, to.revision)).rejects.toThrow(
+      /helm v3.12.3 at \/opt\/helm is too old: the Helm canary path needs helm 3.14 or later .*HELM_PATH/,
     );
     expect(t.changes()).toEqual([]);
   });

@@ -4,6 +4,7 @@ import {
   carriedValues,
   chartArgs,
   getValuesArgs,
+  helmSupports,
   installArgs,
   listArgs,
   parseChartSource,
@@ -257,4 +258,15 @@ describe('helm output', () => {
     ]);
     expect(parseHistory(out)?.map((h) => h.revision)).toEqual([1, 2]);
   });
+});
+
+it.each([
+  ['v3.21.4', true],
+  ['v3.14.0', true],
+  ['v4.0.1', true],
+  ['v3.13.3', false],
+  ['v2.17.0', false],
+  ['', false],
+])('helm %s supports --reset-then-reuse-values: %s', (v, want) => {
+  expect(helmSupports(v)).toBe(want);
 });

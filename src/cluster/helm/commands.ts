@@ -129,6 +129,14 @@ export const uninstallArgs = (release: string, namespace: string, timeoutMs: num
 
 export const versionArgs = (): string[] => ['version', '--template', '{{.Version}}'];
 
+/** `v3.21.4` → true: helm 3.14+ (`--reset-then-reuse-values`), or a later major. */
+export function helmSupports(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(version.trim());
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 3 || (major === 3 && minor >= 14);
+}
+
 /** `helm show values <chart>`: the chart's default values (YAML), e.g. whether it has a value. */
 export const showValuesArgs = (chart: string[]): string[] => ['show', 'values', ...chart];
 

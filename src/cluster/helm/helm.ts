@@ -11,6 +11,7 @@ import {
   getValuesArgs,
   type HelmTarget,
   type HistoryEntry,
+  helmSupports,
   historyArgs,
   type IstioChart,
   installArgs,
@@ -25,6 +26,7 @@ import {
   targetArgs,
   uninstallArgs,
   upgradeArgs,
+  versionArgs,
 } from './commands.js';
 import { type HelmRunner, type HelmRunResult, runHelm } from './run.js';
 
@@ -102,6 +104,25 @@ export class Helm {
     });
   }
 
+  private versionOk?: Promise<void>;
+
+  /** helm 3.14 or later (`--reset-then-reuse-values`); checked once, before the first upgrade. */
+  private checkVersion(signal?: AbortSignal): Promise<void> {
+    this.versionOk ??= this.run('helm version', versionArgs(), signal).then((r) => {
+      const v = r.stdout.trim();
+      if (!helmSupports(v))
+        throw new CodedError(
+          ErrorCode.HelmFailed,
+          `helm ${v || '(no version)'} at ${this.o.bin} is too old: the Helm canary path needs helm 3.14 or later (--reset-then-reuse-values); point HELM_PATH at a newer one`,
+          { version: v },
+        );
+    });
+    this.versionOk.catch(() => {
+      this.versionOk = undefined;
+    });
+    return this.versionOk;
+  }
+
   /** `helm upgrade` to `chart` at exactly `version`, keeping the release's own values. */
   async upgrade(
     release: string,
@@ -111,6 +132,7 @@ export class Helm {
     set: [string, string][],
     signal?: AbortSignal,
   ): Promise<void> {
+    await this.checkVersion(signal);
     const args = upgradeArgs(release, chartArgs(this.o.charts, chart, version), namespace, {
       timeoutMs: this.o.timeoutMs,
       set,
