@@ -124,6 +124,16 @@ export function waveScope(ctx: StepContext, namespaces: string[]) {
 /** Gateways the finish's tags move: every one that follows a tag (its label, its namespace's) or default. */
 export const tagScope = (g: GatewayApiGateway, mesh: MeshRevisions) => !isRevisionLabel(g, mesh);
 
+/** The Deployments istiod renders for Gateway API gateways (`Deployment/<ns>/<name>`): the bot
+ * neither restarts them nor judges them by their pods in the sidecar checks — istiod moves them when
+ * their claim changes, and the Gateway API checks verify them. */
+export async function gatewayApiWorkloads(ctx: StepContext): Promise<Set<string>> {
+  const port = ctx.ports.gatewayApi;
+  if (!port) return new Set();
+  const gateways = (await port.list(ctx.signal)).filter((g) => g.managed);
+  return new Set(gateways.map((g) => `Deployment/${g.namespace}/${g.deployment}`));
+}
+
 /** `check_old_unused`: gateways still claimed or rendered by the old revision. */
 export async function gatewayApiOnOld(ctx: StepContext): Promise<string[]> {
   const l = await live(ctx);

@@ -5,7 +5,7 @@ import { StepFailure } from '../runtime.js';
 import { NO_TAG, type StepContext, type StepHandler, waveOf } from './context.js';
 import { pushOnce } from './controlplane.js';
 import { diffTexts } from './diff.js';
-import { recordGatewayApiUndo, verifyGatewayApi, waveScope } from './gateway-api.js';
+import { gatewayApiWorkloads, recordGatewayApiUndo, verifyGatewayApi, waveScope } from './gateway-api.js';
 
 export const baselineKey = (id: string, wave: number) => `ps:${id}:w${wave}:before`;
 
@@ -78,7 +78,12 @@ export const moveNamespaces: StepHandler = async (ctx) => {
 };
 
 async function restartable(ctx: StepContext, namespaces: string[], warnKey: string): Promise<WorkloadRef[]> {
-  const all = await ctx.ports.inspector.workloads(namespaces, ctx.signal);
+  // istiod re-renders a Gateway API gateway when its namespace moves: a restart would roll it twice
+  const [listed, gatewayApi] = await Promise.all([
+    ctx.ports.inspector.workloads(namespaces, ctx.signal),
+    gatewayApiWorkloads(ctx),
+  ]);
+  const all = listed.filter((w) => !gatewayApi.has(`${w.kind}/${w.namespace}/${w.name}`));
   const skipped = all.filter((w) => w.paused);
   const onDelete = all.filter((w) => w.onDelete);
   if (skipped.length > 0 || onDelete.length > 0)
@@ -167,7 +172,15 @@ export const waitRollouts: StepHandler = async (ctx) => {
 };
 
 export async function podsNotOn(ctx: StepContext, namespaces: string[], ok: (rev: string) => boolean) {
-  const pods = await ctx.ports.inspector.sidecars(namespaces, ctx.signal);
+  const [all, gatewayApi] = await Promise.all([
+    ctx.ports.inspector.sidecars(namespaces, ctx.signal),
+    gatewayApiWorkloads(ctx),
+  ]);
+  // Pods of Gateway API gateways are istiod's to move (after a label change, not a restart): the
+  // Gateway API checks wait for them (ADR 17), these checks leave them out.
+  const pods = all.filter(
+    (p) => !(p.workload && gatewayApi.has(`${p.workload.kind}/${p.workload.namespace}/${p.workload.name}`)),
+  );
   return { pods, wrong: pods.filter((p) => p.revision !== null && !ok(p.revision)) };
 }
 
