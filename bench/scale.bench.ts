@@ -92,6 +92,11 @@ async function redisMemory(redis: Redis, prefix: string): Promise<Record<string,
 
 export default async function scale(): Promise<void> {
   const size = sizeFromArgs(process.argv.slice(3));
+  // KWOK nodes take 250 pods each here (their pod IPs are one /24): enough for every pod, a wave's
+  // surge and the control planes, unless CLUSTER_NODES / CLUSTER_NODE_PODS say otherwise.
+  const pods = size.namespaces * size.perNamespace + size.waveNamespaces * size.perNamespace + 100;
+  process.env.CLUSTER_NODE_PODS ??= '250';
+  process.env.CLUSTER_NODES ??= String(Math.ceil(pods / Number(process.env.CLUSTER_NODE_PODS)));
   const gate = await clusterGate('scale benchmark');
   if (!gate.run) return void console.log(`scale benchmark SKIPPED: ${gate.reason}`);
   const [OLD = '', NEW = ''] = istioVersions();
@@ -106,12 +111,14 @@ export default async function scale(): Promise<void> {
   let notifier: SlackNotifier | undefined;
   try {
     const t0 = performance.now();
+    console.log(`building the mesh: ${size.namespaces} namespaces × ${size.perNamespace} Deployments …`);
     const mesh = await buildMesh(direct, size, { version: OLD, revision: revisionOf(OLD) });
     const n = mesh.refs.length;
     const cm = controllerManagerLimits();
     console.log(
       `scale: ${n} Deployments in ${size.namespaces} namespaces (${size.perNamespace} each), waves of ${size.waveNamespaces} namespaces, ${OLD} → ${NEW}; ` +
-        `setup ${sec(performance.now() - t0)}; controller-manager --kube-api-qps ${cm.qps} --kube-api-burst ${cm.burst}`,
+        `setup ${sec(performance.now() - t0)}; controller-manager --kube-api-qps ${cm.qps} --kube-api-burst ${cm.burst}; ` +
+        `${process.env.CLUSTER_NODES} KWOK nodes of ${process.env.CLUSTER_NODE_PODS} pods`,
     );
     proxy = await KubeFaultProxy.start({
       kubeconfig: clusterEnv().kubeconfig,

@@ -19,6 +19,15 @@ CM_QPS="${CLUSTER_CM_QPS:-20}"
 CM_BURST="${CLUSTER_CM_BURST:-30}"
 [[ "$CM_QPS" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "CLUSTER_CM_QPS must be a number of requests per second (e.g. 20), not '$CM_QPS'" 2
 [[ "$CM_BURST" =~ ^[0-9]+$ ]] || die "CLUSTER_CM_BURST must be a whole number of requests (e.g. 30), not '$CM_BURST'" 2
+# KWOK nodes and the pods each takes (kwok's default 110): a large mesh (the scale benchmark's
+# 3,000 pods) needs more. Each node's pod IPs come from its own /24 (127.128.<node>.0/24), so at most
+# 250 pods a node and 200 nodes keep every pod IP inside 127.128.0.0/16.
+NODES="${CLUSTER_NODES:-2}"
+NODE_PODS="${CLUSTER_NODE_PODS:-110}"
+[[ "$NODES" =~ ^[0-9]+$ ]] && [ "$NODES" -ge 1 ] && [ "$NODES" -le 200 ] ||
+  die "CLUSTER_NODES must be a whole number of KWOK nodes from 1 to 200, not '$NODES'" 2
+[[ "$NODE_PODS" =~ ^[0-9]+$ ]] && [ "$NODE_PODS" -ge 1 ] && [ "$NODE_PODS" -le 250 ] ||
+  die "CLUSTER_NODE_PODS must be a whole number of pods a node from 1 to 250 (one /24 of pod IPs), not '$NODE_PODS'" 2
 
 # The cluster's daemons outlive this script: they must not inherit the caller's open files.
 close_inherited_fds
@@ -40,7 +49,7 @@ healthy() {
 print_usage() {
   cat <<EOF
 
-Cluster '$CLUSTER_NAME' is up (Kubernetes $K8S_VERSION, 2 KWOK nodes, injector stand-in,
+Cluster '$CLUSTER_NAME' is up (Kubernetes $K8S_VERSION, $(running_cm CLUSTER_NODES) KWOK nodes of $(running_cm CLUSTER_NODE_PODS) pods, injector stand-in,
 controller-manager QPS $(running_cm CLUSTER_CM_QPS), burst $(running_cm CLUSTER_CM_BURST)).
   state (this checkout's): $CLUSTER_STATE
   export KUBECONFIG=$KUBECONFIG_PATH
@@ -52,11 +61,12 @@ EOF
   echo "Everything as shell variables: bash test/cluster/env.sh   Stop: npm run cluster:down"
 }
 
-# A running cluster started with another controller-manager rate limit than the one asked for
-# (CLUSTER_CM_QPS/CLUSTER_CM_BURST set) is replaced; without them, any running cluster will do.
+# A running cluster started with other settings than those asked for (CLUSTER_CM_QPS, CLUSTER_CM_BURST,
+# CLUSTER_NODES, CLUSTER_NODE_PODS set) is replaced; without them, any running cluster will do.
 running_cm() { sed -n "s/^$1=//p" "$CLUSTER_STATE/cluster.env" 2>/dev/null; }
-if healthy && { [ -z "${CLUSTER_CM_QPS:-}${CLUSTER_CM_BURST:-}" ] ||
-  { [ "$(running_cm CLUSTER_CM_QPS)" = "$CM_QPS" ] && [ "$(running_cm CLUSTER_CM_BURST)" = "$CM_BURST" ]; }; }; then
+if healthy && { [ -z "${CLUSTER_CM_QPS:-}${CLUSTER_CM_BURST:-}${CLUSTER_NODES:-}${CLUSTER_NODE_PODS:-}" ] ||
+  { [ "$(running_cm CLUSTER_CM_QPS)" = "$CM_QPS" ] && [ "$(running_cm CLUSTER_CM_BURST)" = "$CM_BURST" ] &&
+    [ "$(running_cm CLUSTER_NODES)" = "$NODES" ] && [ "$(running_cm CLUSTER_NODE_PODS)" = "$NODE_PODS" ]; }; }; then
   log "cluster already up (controller-manager QPS $(running_cm CLUSTER_CM_QPS), burst $(running_cm CLUSTER_CM_BURST))"
   print_usage
   exit 0
@@ -95,8 +105,9 @@ if ! "$KWOK/kwokctl" -c "$CLUSTER_STATE/kwokctl.yaml" create cluster --name "$CL
   tail -n 30 "$CLUSTER_STATE/kwokctl-create.log" >&2
   die "kwokctl create cluster failed; log: $CLUSTER_STATE/kwokctl-create.log"
 fi
-"$KWOK/kwokctl" -c "$CLUSTER_STATE/kwokctl.yaml" scale node --name "$CLUSTER_NAME" --replicas 2 \
+"$KWOK/kwokctl" -c "$CLUSTER_STATE/kwokctl.yaml" scale node --name "$CLUSTER_NAME" --replicas "$NODES" \
   --param '.podCIDR="127.128.0.0/24"' --param ".nodeInfo.kubeletVersion=\"$K8S_VERSION\"" \
+  --param ".allocatable.pods=$NODE_PODS" \
   >>"$CLUSTER_STATE/kwokctl-create.log" 2>&1 9>&- ||
   die "kwokctl scale node failed; log: $CLUSTER_STATE/kwokctl-create.log"
 kc() { timeout 60 "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
@@ -147,6 +158,8 @@ CLUSTER_NAME=$CLUSTER_NAME
 K8S_VERSION=$K8S_VERSION
 CLUSTER_CM_QPS=$CM_QPS
 CLUSTER_CM_BURST=$CM_BURST
+CLUSTER_NODES=$NODES
+CLUSTER_NODE_PODS=$NODE_PODS
 INJECTOR_STANDIN_PORT=$(cat "$CLUSTER_STATE/injector-standin.port")
 EOF
 log "cluster up in $(($(date +%s) - start))s"
