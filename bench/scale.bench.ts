@@ -287,6 +287,17 @@ function report(
     emu: SlackEmulator;
   },
 ): void {
+  // where a wave's time goes: from each step's start to the next one's, the last to the wave's end
+  const starts = r.audit.filter((a) => a.action === 'step_started' && a.detail);
+  for (const w of [1, 2]) {
+    const mine = starts.filter((a) => a.detail!.includes(` wave ${w} `));
+    const steps = mine.map((a, i) => {
+      const end = mine[i + 1]?.at ?? r.waves[w - 1]?.finishedAt;
+      const ms = end ? Date.parse(end) - Date.parse(a.at) : Number.NaN;
+      return `${a.detail!.split(' ')[0]} ${(ms / 1000).toFixed(1)} s`;
+    });
+    if (steps.length) console.log(`wave ${w} by step (to the next step's start): ${steps.join(', ')}`);
+  }
   const perWorkload = total.bot.requests / n;
   const top = (byKind: Record<string, number>) =>
     Object.entries(byKind)
