@@ -58,12 +58,12 @@ interface Rel {
 const helm = async (args: string[]) =>
   (await runOk(helmPath(), [...args, '--kubeconfig', kubeconfigPath()], 300_000)).stdout;
 
+const byName = (l: Rel[]) => [...l].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
 /** `helm list -A`: every release of the mesh, as people read it. */
 async function releases(): Promise<Rel[]> {
   const l = JSON.parse(await helm(['list', '-A', '--all', '-o', 'json'])) as Rel[];
-  return l
-    .map(({ name, namespace, chart, status }) => ({ name, namespace, chart, status }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return byName(l.map(({ name, namespace, chart, status }) => ({ name, namespace, chart, status })));
 }
 const values = async (release: string, ns = SYS) =>
   JSON.parse(await helm(['get', 'values', release, '-n', ns, '-o', 'json'])) as Record<string, unknown>;
@@ -183,12 +183,14 @@ describe.skipIf(!cluster.available)(
         );
         await approvalMessage(s, id, 'wave 1');
         // the canary is a Helm release beside the old one, base upgraded, the gateway release moved
-        expect(await releases()).toEqual([
-          { name: 'ingress', namespace: GW, chart: `gateway-${NEW}`, status: 'deployed' },
-          { name: 'istio-base', namespace: SYS, chart: `base-${NEW}`, status: 'deployed' },
-          { name: `istiod-${R_NEW}`, namespace: SYS, chart: `istiod-${NEW}`, status: 'deployed' },
-          { name: `istiod-${R_OLD}`, namespace: SYS, chart: `istiod-${OLD}`, status: 'deployed' },
-        ]);
+        expect(await releases()).toEqual(
+          byName([
+            { name: 'ingress', namespace: GW, chart: `gateway-${NEW}`, status: 'deployed' },
+            { name: 'istio-base', namespace: SYS, chart: `base-${NEW}`, status: 'deployed' },
+            { name: `istiod-${R_NEW}`, namespace: SYS, chart: `istiod-${NEW}`, status: 'deployed' },
+            { name: `istiod-${R_OLD}`, namespace: SYS, chart: `istiod-${OLD}`, status: 'deployed' },
+          ]),
+        );
         await expectPodsOn([GW], R_NEW, NEW);
 
         await approve(s, id, 'wave 1');
@@ -267,11 +269,13 @@ describe.skipIf(!cluster.available)(
         expect(r.waves.map((w) => w.approvedBy)).toEqual([USERS.bob, USERS.bob]);
 
         // helm list: the new istiod release and not the old, base and the gateway at the new version
-        expect(await releases()).toEqual([
-          { name: 'ingress', namespace: GW, chart: `gateway-${NEW}`, status: 'deployed' },
-          { name: 'istio-base', namespace: SYS, chart: `base-${NEW}`, status: 'deployed' },
-          { name: `istiod-${R_NEW}`, namespace: SYS, chart: `istiod-${NEW}`, status: 'deployed' },
-        ]);
+        expect(await releases()).toEqual(
+          byName([
+            { name: 'ingress', namespace: GW, chart: `gateway-${NEW}`, status: 'deployed' },
+            { name: 'istio-base', namespace: SYS, chart: `base-${NEW}`, status: 'deployed' },
+            { name: `istiod-${R_NEW}`, namespace: SYS, chart: `istiod-${NEW}`, status: 'deployed' },
+          ]),
+        );
         // the default revision moved: base's defaultRevision (its validator) and the default tag
         expect((await values('istio-base')).defaultRevision).toBe(R_NEW);
         const validator = await api().adm.readValidatingWebhookConfiguration({
