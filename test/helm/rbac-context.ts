@@ -1,7 +1,7 @@
 // What the chart-RBAC proof (test/helm/rbac.test.ts) shares between its call paths
 // (rbac-istioctl.ts, rbac-wave.ts, rbac-proxy-status.ts, rbac-gateway-api.ts, rbac-refusals.ts):
 // the names of this run and the clients built along the way. The paths run in order on one cluster.
-import type { KubeConfig } from '@kubernetes/client-node';
+import { AuthorizationV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { ClusterAdapters } from '../../src/cluster/registry.js';
 import { kubectlPath, run, runOk } from '../support/cluster-harness.js';
 
@@ -57,3 +57,22 @@ export const asBot = (r: RbacRun, args: string[]) =>
 /** `kubectl auth can-i` with the bot's own token. */
 export const can = async (r: RbacRun, ...args: string[]) =>
   (await asBot(r, ['auth', 'can-i', ...args])).stdout.trim();
+
+/**
+ * A SelfSubjectAccessReview with the token in `kubeconfig`, by API group and resource: unlike
+ * `kubectl auth can-i`, it needs no discovery, so it also answers for a resource whose CRD is absent.
+ */
+export async function mayI(
+  kubeconfig: string,
+  verb: string,
+  group: string,
+  resource: string,
+  namespace?: string,
+): Promise<boolean> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const r = await kc.makeApiClient(AuthorizationV1Api).createSelfSubjectAccessReview({
+    body: { spec: { resourceAttributes: { verb, group, resource, ...(namespace ? { namespace } : {}) } } },
+  });
+  return r.status?.allowed === true;
+}
