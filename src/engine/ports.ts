@@ -253,7 +253,7 @@ export interface AgentHold {
 }
 
 /**
- * The ambient data plane's node agents, ztunnel and istio-cni (ADR 19): read, upgraded in place with
+ * The ambient data plane's node agents, ztunnel and istio-cni (ADR 20): read, upgraded in place with
  * Helm and moved node by node. Real adapter: src/cluster/ambient. Every mutation is idempotent.
  */
 export interface AmbientDataPlane {

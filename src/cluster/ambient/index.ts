@@ -1,5 +1,5 @@
 /**
- * AmbientDataPlane (src/engine/ports.ts) over the Kubernetes API and the real helm (ADR 19): the node
+ * AmbientDataPlane (src/engine/ports.ts) over the Kubernetes API and the real helm (ADR 20): the node
  * agents read and moved node by node (./kube.ts), their releases upgraded in place and held (./releases.ts).
  */
 import type { AmbientDataPlaneView } from '../../domain/upgrade/ambient/index.js';

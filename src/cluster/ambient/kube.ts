@@ -1,5 +1,5 @@
 /**
- * The ambient data plane over the Kubernetes API (ADR 19): the node agents' DaemonSets (ztunnel,
+ * The ambient data plane over the Kubernetes API (ADR 20): the node agents' DaemonSets (ztunnel,
  * istio-cni; matched by install-kind's `agentOf`), their pods by node, the nodes, ambient namespaces
  * and waypoints; node operations: replace an agent pod on a node (delete it: its DaemonSet, held at
  * OnDelete, recreates it from the new template), cordon/uncordon, and wait until each node's agents

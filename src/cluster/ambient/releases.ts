@@ -1,7 +1,7 @@
 /**
  * The node agents' Helm releases, upgraded in place (istio.io "Upgrade with Helm", ambient: `helm
  * upgrade ztunnel istio/ztunnel`, `helm upgrade istio-cni istio/cni`), held so that no pod moves
- * before its node's wave (ADR 19):
+ * before its node's wave (ADR 20):
  * - `helm upgrade <release> <chart> --version <to> --reset-then-reuse-values --set
  *   updateStrategy.type=OnDelete --set updateStrategy.rollingUpdate=null` (the release's values carried;
  *   `revision` re-pointed at the new istiod where it named the old one; an image tag pinned to the old

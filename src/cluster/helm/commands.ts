@@ -23,7 +23,7 @@ export function parseChartSource(text: string): ChartSource | null {
   return null;
 }
 
-/** `ztunnel` and `cni` (istio-cni): the ambient node agents' charts (src/cluster/ambient, ADR 19). */
+/** `ztunnel` and `cni` (istio-cni): the ambient node agents' charts (src/cluster/ambient, ADR 20). */
 export type IstioChart = 'base' | 'istiod' | 'gateway' | 'ztunnel' | 'cni';
 
 /** The chart at exactly `version`: `istiod --repo URL --version V` or `oci://…/istiod --version V`. */

@@ -37,7 +37,9 @@ export function imageVersion(image: string): string | null {
   const slash = ref.lastIndexOf('/');
   const colon = ref.lastIndexOf(':');
   if (colon <= slash) return null;
-  const v = parseVersion(ref.slice(colon + 1));
+  const tag = ref.slice(colon + 1);
+  // `1.31-dev-distroless`: the version parser takes a flavour after a release, not after `-dev`
+  const v = parseVersion(tag.replace(/^(v?\d+\.\d+-dev)-[a-z][a-z0-9]*$/, '$1'));
   return v.ok ? formatVersion(v.value) : null;
 }
 

@@ -1,4 +1,4 @@
-/** Ambient meshes (ztunnel, istio-cni, waypoints): the pure rules of their upgrade (ADR 19). */
+/** Ambient meshes (ztunnel, istio-cni, waypoints): the pure rules of their upgrade (ADR 20). */
 export * from './data-plane.js';
 export * from './node-waves.js';
 export * from './plan.js';

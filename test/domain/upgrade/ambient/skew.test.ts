@@ -20,6 +20,7 @@ describe('imageVersion', () => {
     ['docker.io/istio/ztunnel:1.25.3', '1.25.3'],
     ['docker.io/istio/ztunnel:1.25.3-distroless', '1.25.3'],
     ['registry:5000/istio/ztunnel:1.31-dev', '1.31-dev'],
+    ['docker.io/istio/install-cni:1.31-dev-distroless', '1.31-dev'],
     ['docker.io/istio/ztunnel:latest', null],
     ['docker.io/istio/ztunnel@sha256:abc', null],
     ['ztunnel', null],
