@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ClusterPorts, ClusterRegistry, ProxyStatusSource } from '../engine/ports.js';
 import { CodedError, ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
+import { ClusterAmbientDataPlane } from './ambient/index.js';
 import { IstioControlPlane } from './control-plane.js';
 import { KubeGatewayApiGateways } from './gateway-api/kube.js';
 import { type ChartSource, DEFAULT_ISTIO_HELM_REPO, parseChartSource } from './helm/commands.js';
@@ -128,23 +129,19 @@ export function createClusterAdapters(c: ClusterConfig, o: ClusterRegistryOption
     kind: 'repo',
     url: DEFAULT_ISTIO_HELM_REPO,
   };
-  const helm = new HelmIstio(
-    new Helm({
-      bin: o.helm?.bin ?? 'helm',
-      charts,
-      target: {
-        ...(c.context !== IN_CLUSTER ? { context: c.context } : {}),
-        ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
-      },
-      home: o.helm?.home ?? join(tmpdir(), 'istio-upgrade-bot-helm'),
-      timeoutMs: o.istioctlTimeoutMs,
-      logger,
-      ...(o.helmRunner ? { runner: o.helmRunner } : {}),
-    }),
-    controlPlane,
-    gateways,
+  const helmCli = new Helm({
+    bin: o.helm?.bin ?? 'helm',
+    charts,
+    target: {
+      ...(c.context !== IN_CLUSTER ? { context: c.context } : {}),
+      ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
+    },
+    home: o.helm?.home ?? join(tmpdir(), 'istio-upgrade-bot-helm'),
+    timeoutMs: o.istioctlTimeoutMs,
     logger,
-  );
+    ...(o.helmRunner ? { runner: o.helmRunner } : {}),
+  });
+  const helm = new HelmIstio(helmCli, controlPlane, gateways, logger);
   let proxyStatus: ProxyStatusSource;
   switch (o.proxyStatusSource) {
     case 'syncz':
@@ -168,6 +165,7 @@ export function createClusterAdapters(c: ClusterConfig, o: ClusterRegistryOption
     installation: new KubeInstallationInspector(kube, istioNamespace),
     gatewayApi: new KubeGatewayApiGateways(kube, restarter, { logger }),
     helm,
+    ambient: new ClusterAmbientDataPlane(kube, helmCli),
     restarter,
     proxyStatus,
     controlPlane,

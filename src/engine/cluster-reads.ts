@@ -19,8 +19,9 @@ import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { err, ok, type Result } from '../domain/result.js';
+import type { AmbientDataPlaneView } from '../domain/upgrade/ambient/index.js';
 import type { GatewayApiGateway } from '../domain/upgrade/gateway-api.js';
-import type { InstallationView } from '../domain/upgrade/installation.js';
+import { type InstallationView, isAmbient } from '../domain/upgrade/installation.js';
 import type { MeshView } from '../domain/upgrade/plan.js';
 import { isCodedError } from '../errors.js';
 import type { ClusterNames, ClusterRegistry, ControlPlane } from './ports.js';
@@ -34,6 +35,8 @@ export interface MeshRead extends MeshView {
   installation?: InstallationView;
   /** Gateway API gateways of class istio, when the cluster has the port (additive). */
   gatewayApi?: GatewayApiGateway[];
+  /** The ambient node agents, read only when the installation shows an ambient mesh (additive, ADR 20). */
+  ambient?: AmbientDataPlaneView;
 }
 
 export interface ClusterReads {
@@ -93,12 +96,18 @@ export function directReads(clusters: ClusterRegistry): ClusterReads {
           ports.gatewayApi?.list(),
         ]);
         const namespaces = listed.map((n) => (gateways.includes(n.name) ? { ...n, gateway: true } : n));
+        // only to make an ambient refusal exact: a read that fails (RBAC, an API fault) leaves it general
+        const ambient =
+          installation && isAmbient(installation.ambient)
+            ? await ports.ambient?.inspect().catch(() => undefined)
+            : undefined;
         return ok({
           controlPlanes,
           tags,
           namespaces,
           ...(installation ? { installation } : {}),
           ...(gatewayApi ? { gatewayApi } : {}),
+          ...(ambient ? { ambient } : {}),
         });
       } catch (e) {
         return err({

@@ -19,6 +19,7 @@ import {
   type Who,
 } from '../domain/policy.js';
 import { err, ok, type Result } from '../domain/result.js';
+import { ambientRefusal } from '../domain/upgrade/ambient/index.js';
 import { chooseAnalysis } from '../domain/upgrade/analysis-choice.js';
 import { planGatewayApi } from '../domain/upgrade/gateway-api.js';
 import { checkInstallation, requestedTarget } from '../domain/upgrade/installation.js';
@@ -241,7 +242,15 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
       mesh.value.installation,
       plan.ok ? plan.value : requestedTarget(command),
     );
-    if (!installation.ok) return installation;
+    if (!installation.ok)
+      return err(
+        ambientRefusal(
+          installation.error,
+          mesh.value.installation,
+          mesh.value.ambient,
+          plan.ok ? plan.value : requestedTarget(command),
+        ),
+      );
     if (!plan.ok) return plan;
     // Gateway API gateways: when each moves; one that never would is refused (ADR 17).
     const gatewayApi = planGatewayApi(mesh.value.gatewayApi ?? [], mesh.value, {

@@ -2,4 +2,5 @@
 export * from './data-plane.js';
 export * from './node-waves.js';
 export * from './plan.js';
+export * from './refusal.js';
 export * from './skew.js';
