@@ -19,7 +19,11 @@ import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { err, ok, type Result } from '../domain/result.js';
-import type { AmbientDataPlaneView } from '../domain/upgrade/ambient/index.js';
+import {
+  type AmbientDataPlaneView,
+  type NodeVersions,
+  nodeVersions,
+} from '../domain/upgrade/ambient/index.js';
 import type { GatewayApiGateway } from '../domain/upgrade/gateway-api.js';
 import { type InstallationView, isAmbient } from '../domain/upgrade/installation.js';
 import type { MeshView } from '../domain/upgrade/plan.js';
@@ -46,6 +50,9 @@ export interface ClusterReads {
   proxyStatus(cluster: string): Promise<Result<string[]>>;
   /** The cluster's istiod revisions and versions (the App Home); `signal` stops a direct read. */
   controlPlanes(cluster: string, signal?: AbortSignal): Promise<Result<ControlPlane[]>>;
+  /** ztunnel and istio-cni versions per node (an ambient mesh has no proxy-status sync diff for them;
+   * ADR 20); null when the cluster has no ztunnel. */
+  nodeVersions(cluster: string, signal?: AbortSignal): Promise<Result<NodeVersions[] | null>>;
 }
 
 export type ReadKind = keyof ClusterReads;
@@ -128,6 +135,25 @@ export function directReads(clusters: ClusterRegistry): ClusterReads {
         });
       }
     },
+    async nodeVersions(cluster, signal) {
+      try {
+        const ports = portsOf(cluster);
+        if (!ports) return unknownCluster(cluster, clusters.names());
+        const v = await ports.ambient?.inspect(signal);
+        if (!v?.daemonSets.some((d) => d.agent === 'ztunnel')) return ok(null);
+        return ok(
+          nodeVersions(
+            v.nodes.map((n) => n.name).filter((n) => v.pods.some((p) => p.node === n)),
+            v.pods,
+          ),
+        );
+      } catch (e) {
+        return err({
+          code: 'kube_api',
+          message: `Could not read the node agents of cluster ${cluster}: ${message(e)}`,
+        });
+      }
+    },
     async proxyStatus(cluster) {
       try {
         const ports = portsOf(cluster);
@@ -172,6 +198,10 @@ export class WorkerReads implements ClusterReads {
 
   proxyStatus(cluster: string): Promise<Result<string[]>> {
     return this.ask('proxyStatus', cluster) as Promise<Result<string[]>>;
+  }
+
+  nodeVersions(cluster: string): Promise<Result<NodeVersions[] | null>> {
+    return this.ask('nodeVersions', cluster) as Promise<Result<NodeVersions[] | null>>;
   }
 
   /** Not cancellable mid-wait: bounded by `timeoutMs` like every read through a worker. */
@@ -272,7 +302,7 @@ export async function startReadWorker(o: {
       const { kind, cluster, notAfter } = job.data;
       if (Date.now() > notAfter)
         return err({ code: 'expired', message: `Nobody waits for this read of ${cluster} any more.` });
-      if (kind !== 'mesh' && kind !== 'proxyStatus' && kind !== 'controlPlanes')
+      if (kind !== 'mesh' && kind !== 'proxyStatus' && kind !== 'controlPlanes' && kind !== 'nodeVersions')
         return err({ code: 'engine_error', message: `Unknown read "${String(kind)}".` });
       const res = await reads[kind](cluster, AbortSignal.timeout(Math.max(1, notAfter - Date.now())));
       if (!res.ok) o.logger.warn({ cluster, kind, code: res.error.code }, 'cluster read refused');

@@ -3,9 +3,11 @@
  * notifier's store, and helpers to answer and to refuse (every refusal is answered ephemerally and
  * audited).
  */
+
 import type { webApi } from '@slack/bolt';
 import type { Policy, Verdict, Who } from '../domain/policy.js';
 import type { Snapshot } from '../domain/proxystatus/model.js';
+import type { NodeVersions } from '../domain/upgrade/ambient/index.js';
 import type { Actor, UpgradeService } from '../engine/api.js';
 import type { Logger } from '../log.js';
 import { refusalMessage } from './blocks/replies.js';
@@ -13,8 +15,12 @@ import type { SlackMessage } from './blocks/text.js';
 import type { GroupResolver } from './groups.js';
 import type { NotifierStore } from './store.js';
 
-/** Proxy status of a cluster, when this process has a cluster connection (not in ROLE=bot). */
-export type ProxyStatusQuery = (q: { cluster: string; namespace?: string }) => Promise<Snapshot>;
+/** Proxy status of a cluster, when this process has a cluster connection (not in ROLE=bot); `nodes`:
+ * an ambient mesh's ztunnel and istio-cni versions per node (no sync diff for them; additive). */
+export type ProxyStatusQuery = (q: {
+  cluster: string;
+  namespace?: string;
+}) => Promise<Snapshot & { nodes?: NodeVersions[] }>;
 
 export interface SlackDeps {
   service: UpgradeService;

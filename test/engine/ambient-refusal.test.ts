@@ -119,4 +119,19 @@ describe('an ambient mesh is refused exactly', () => {
     expect(res).toMatchObject({ ok: false, error: { code: 'ambient_mesh' } });
     expect(!res.ok && res.error.message).not.toMatch(/node agents now/);
   });
+
+  it('the node agents per node are read for /istio ps (ztunnel has no sync diff)', async () => {
+    await request('amb-nodes', async () => {
+      const v = agents('1.23.1');
+      v.pods[0] = { ...v.pods[0]!, image: 'docker.io/istio/ztunnel:1.24.2' };
+      return v;
+    });
+    expect(await engine!.reads.nodeVersions('prod')).toEqual({
+      ok: true,
+      value: [
+        { node: 'n1', ztunnel: '1.24.2', cni: '1.23.1' },
+        { node: 'n2', ztunnel: '1.23.1', cni: '1.23.1' },
+      ],
+    });
+  });
 });

@@ -4,6 +4,7 @@
  */
 import type { PsCommand } from '../../domain/command/types.js';
 import { mayView } from '../../domain/policy.js';
+import { type NodeVersions, renderNodeVersions } from '../../domain/upgrade/ambient/index.js';
 import { infoMessage } from '../blocks/replies.js';
 import { cutList, esc, LIMITS, section } from '../blocks/text.js';
 import { ambiguousText, chooseCluster, drivableNote } from '../clusters.js';
@@ -47,6 +48,16 @@ export async function ps(ask: Asked, cmd: PsCommand): Promise<void> {
         `*Proxy status of ${where}*: ${snap.proxies.length} proxies\n${revs.join('\n') || '_no proxies_'}`,
       ),
       section(`*Not synced* (${stale.length})\n${staleText || '_none_'}`),
+      ...(snap.nodes ? [nodesSection(snap.nodes)] : []),
     ],
   });
+}
+
+/** An ambient mesh's node agents: ztunnel has no sync diff, so its version on each node (ADR 20). */
+function nodesSection(rows: NodeVersions[]) {
+  const head = `*ztunnel and istio-cni per node* (${rows.length} nodes; ambient: no sync diff for ztunnel)`;
+  const table = renderNodeVersions(rows);
+  const max = LIMITS.sectionText - head.length - 20;
+  const body = table.length <= max ? table : `${table.slice(0, table.lastIndexOf('\n', max))}\n…`;
+  return section(`${head}\n\`\`\`${body}\`\`\``);
 }
