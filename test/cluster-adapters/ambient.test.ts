@@ -91,6 +91,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!gate.run) return;
+  // a reused cluster (CLUSTER_REUSE=1) must not stay ambient: later scenarios would be refused
+  for (const r of ['ztunnel', 'istio-cni'])
+    await helmCli(['uninstall', r, '-n', SYS, '--ignore-not-found', '--wait']).catch(() => undefined);
   await repo?.close();
   await releaseCluster(gate);
 }, 300_000);
