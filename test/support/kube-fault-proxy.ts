@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, request as httpsRequest, createServer as httpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
@@ -155,6 +156,10 @@ export class KubeFaultProxy {
       this.handle(req, res),
     );
     server.on('clientError', (_e, socket) => socket.destroy());
+    // port-forward and exec upgrade the connection (SPDY/WebSocket): tunnelled as they are, no faults
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.tunnel(req, socket, head),
+    );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     this.server = server;
@@ -251,13 +256,58 @@ export class KubeFaultProxy {
     });
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, loseReply: boolean): void {
-    this.stats.forwarded++;
+  /** The agent that presents the caller's credentials upstream (see the file comment). */
+  private agentFor(req: IncomingMessage): Agent {
     const peer = (req.socket as TLSSocket).getPeerCertificate?.();
     const presentedOurs =
       this.certAgent !== undefined &&
       !!peer?.fingerprint256 &&
       peer.fingerprint256 === this.callerCertFingerprint;
+    return presentedOurs ? this.certAgent! : this.plainAgent;
+  }
+
+  /** An upgrade request (port-forward, exec): counted, then both directions piped as they are. */
+  private tunnel(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.stats.requests++;
+    this.stats.forwarded++;
+    const agent = req.headers['user-agent'] ?? '';
+    this.stats.log.push({ method: req.method ?? 'GET', path: req.url ?? '/', agent, outcome: 'forwarded' });
+    const up = httpsRequest({
+      host: this.upstream.hostname,
+      port: this.upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...req.headers, host: this.upstream.host },
+      agent: this.agentFor(req),
+    });
+    const statusLine = (r: IncomingMessage) => {
+      const lines = [`HTTP/1.1 ${r.statusCode} ${r.statusMessage ?? ''}`];
+      for (let i = 0; i < r.rawHeaders.length; i += 2)
+        lines.push(`${r.rawHeaders[i]}: ${r.rawHeaders[i + 1]}`);
+      return `${lines.join('\r\n')}\r\n\r\n`;
+    };
+    up.on('upgrade', (upRes, upSocket, upHead) => {
+      socket.write(statusLine(upRes));
+      if (upHead.length > 0) socket.write(upHead);
+      if (head.length > 0) upSocket.write(head);
+      upSocket.pipe(socket).pipe(upSocket);
+      upSocket.on('error', () => socket.destroy());
+      socket.on('error', () => upSocket.destroy());
+      upSocket.on('close', () => socket.destroy());
+      socket.on('close', () => upSocket.destroy());
+    });
+    // refused (no upgrade): the answer goes back as it is, then the connection closes
+    up.on('response', (upRes) => {
+      socket.write(statusLine(upRes));
+      upRes.pipe(socket);
+    });
+    up.on('error', () => socket.destroy());
+    socket.on('error', () => up.destroy());
+    up.end();
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, loseReply: boolean): void {
+    this.stats.forwarded++;
     const up = httpsRequest(
       {
         host: this.upstream.hostname,
@@ -265,7 +315,7 @@ export class KubeFaultProxy {
         method: req.method,
         path: req.url,
         headers: { ...req.headers, host: this.upstream.host },
-        agent: presentedOurs ? this.certAgent : this.plainAgent,
+        agent: this.agentFor(req),
       },
       (upRes) => {
         if (loseReply || res.destroyed) {
