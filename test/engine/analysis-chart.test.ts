@@ -1,4 +1,4 @@
-// The chart of a wave's analysis through the engine (ADR 12): the series are read over the baseline
+// The chart of a wave's analysis through the engine (ADR 16): the series are read over the baseline
 // and the analysis of the wave's namespaces and ride on the wave_analysis event; a chart whose series
 // cannot be read (an error, or no answer in time) is only a reason on the event — the wave passes,
 // the upgrade finishes. Stand-in analysis (the real one over a real Prometheus: test/analysis/).
