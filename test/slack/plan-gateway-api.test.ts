@@ -2,6 +2,7 @@
 // and the istio#59959 warning; many gateways are cut with a pointer; none: no section.
 import { describe, expect, it } from 'vitest';
 import type { GatewayApiPlan } from '../../src/domain/upgrade/gateway-api.js';
+import { stepNote } from '../../src/slack/blocks/notes.js';
 import { planMessage } from '../../src/slack/blocks/plan.js';
 import { statusMessage } from '../../src/slack/blocks/status.js';
 import { rec } from '../domain/upgrade/fixtures.js';
@@ -55,5 +56,34 @@ describe('plan message: Gateway API gateways', () => {
 
   it('no section without Gateway API gateways', () => {
     expect(JSON.stringify(planMessage(rec({})).blocks)).not.toContain('Gateway API gateways');
+  });
+});
+
+describe('thread checklist notes: Gateway API gateways verified by a step', () => {
+  it('the finish and a wave name the gateways rendered by the new revision', () => {
+    const r = rec({});
+    expect(
+      stepNote(
+        r,
+        'move_tags',
+        undefined,
+        `default → ${r.to.revision}; Gateway API gateway(s) on ${r.to.revision}: a/x, b/y`,
+      ),
+    ).toBe(
+      `\`default\` now point at \`${r.to.revision}\`; Gateway API 2 gateways rendered by \`${r.to.revision}\`: \`a/x\`, \`b/y\``,
+    );
+    expect(stepNote(r, 'move_tags', undefined, `default, prod-stable → ${r.to.revision}`)).toBe(
+      `\`default\`, \`prod-stable\` now point at \`${r.to.revision}\``,
+    );
+    expect(
+      stepNote(
+        r,
+        'verify_sidecars',
+        1,
+        `4 sidecar(s) on ${r.to.revision}; Gateway API gateway(s) on ${r.to.revision}: a/x`,
+      ),
+    ).toBe(
+      `4 pods checked: every sidecar runs \`${r.to.revision}\`; Gateway API 1 gateway rendered by \`${r.to.revision}\`: \`a/x\``,
+    );
   });
 });

@@ -62,6 +62,14 @@ export function undoWords(r: UpgradeRecord, c: Compensation): string {
   }
 }
 
+/** `; Gateway API gateway(s) on <rev>: a, b` at the end of a step's detail, said in words (ADR 17). */
+function gatewayApiNote(r: UpgradeRecord, detail: string): string {
+  const m = /; Gateway API gateway\(s\) on \S+: (.+)$/.exec(detail);
+  if (!m) return '';
+  const names = m[1]!.split(', ');
+  return `; Gateway API ${plural(names.length, 'gateway')} rendered by ${code(r.to.revision)}: ${names.map(code).join(', ')}`;
+}
+
 /** The note shown next to a finished step of the checklist. */
 export function stepNote(r: UpgradeRecord, step: string, wave: number | undefined, detail = ''): string {
   const w = wave === undefined ? undefined : r.waves[wave - 1];
@@ -103,7 +111,8 @@ export function stepNote(r: UpgradeRecord, step: string, wave: number | undefine
     }
     case 'verify_sidecars': {
       const n = num(/^(\d+) sidecar/);
-      if (n !== undefined) return `${plural(n, 'pod')} checked: every sidecar runs ${code(r.to.revision)}`;
+      if (n !== undefined)
+        return `${plural(n, 'pod')} checked: every sidecar runs ${code(r.to.revision)}${gatewayApiNote(r, detail)}`;
       break;
     }
     case 'post_diff':
@@ -111,8 +120,9 @@ export function stepNote(r: UpgradeRecord, step: string, wave: number | undefine
         return `${w.diff.moved} moved, ${w.diff.partial} partial, ${w.diff.unchanged} unchanged, ${w.diff.notSynced} not synced: the diff is below`;
       break;
     case 'move_tags': {
-      const m = /^(.*) → (\S+)$/.exec(detail);
-      if (m) return `${m[1]!.split(', ').map(code).join(', ')} now point at ${code(m[2]!)}`;
+      const m = /^(.*?) → ([^\s;]+)(;|$)/.exec(detail);
+      if (m)
+        return `${m[1]!.split(', ').map(code).join(', ')} now point at ${code(m[2]!)}${gatewayApiNote(r, detail)}`;
       break;
     }
     case 'check_old_unused':
