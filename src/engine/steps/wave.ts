@@ -67,7 +67,17 @@ export const moveNamespaces: StepHandler = async (ctx) => {
   if (r.strategy === 'tags' && r.tags)
     await ctx.ports.tagger.setTag(r.tags.canary, r.to.revision, ctx.signal);
   const target = targetFor(ctx);
-  for (const ns of wave.namespaces) await ctx.ports.mover.point(ns, target, ctx.signal);
+  // eight at a time (each one fenced): 50 namespaces one by one cost seconds of a wave
+  const queue = [...wave.namespaces];
+  await Promise.all(
+    Array.from({ length: Math.min(8, queue.length) }, async () => {
+      for (let ns = queue.shift(); ns !== undefined; ns = queue.shift())
+        await ctx.ports.mover.point(ns, target, ctx.signal).catch((e: unknown) => {
+          queue.length = 0; // the first failure stops the others: no relabel after the step failed
+          throw e;
+        });
+    }),
+  );
   const to =
     'revision' in target
       ? `revision ${target.revision}`
