@@ -11,12 +11,21 @@
  * group, SIGKILL after a short grace) and rejects. Adapters retry transient faults themselves (one
  * classification: src/cluster/kube/faults.ts) and give every request its own timeout.
  */
-import type { AmbientDataPlaneView } from '../domain/upgrade/ambient/index.js';
-import type { AnalysisSpec, WaveAnalysisResult } from '../domain/upgrade/analysis.js';
-import type { ChartWindow, MetricSeries, WaveChart } from '../domain/upgrade/chart.js';
+import type { WaveAnalysisResult } from '../domain/upgrade/analysis.js';
+import type { WaveChart } from '../domain/upgrade/chart.js';
 import type { GatewayApiGateway } from '../domain/upgrade/gateway-api.js';
 import type { InstallationView } from '../domain/upgrade/installation.js';
 import type { HelmInstallation, NamespaceTarget, UpgradeRecord } from '../domain/upgrade/record.js';
+import type { AmbientDataPlane } from './ports-ambient.js';
+import type { WaveAnalysis } from './ports-analysis.js';
+
+export type { AgentHold, AmbientDataPlane } from './ports-ambient.js';
+export type {
+  AnalysisCheck,
+  WaveAnalysis,
+  WaveAnalysisRequest,
+  WaveSeriesRequest,
+} from './ports-analysis.js';
 
 export interface ControlPlane {
   revision: string; // `default` for an install without a revision
@@ -146,50 +155,6 @@ export interface ProxyStatusSource {
   capture(revisions: string[], signal?: AbortSignal): Promise<string[]>;
 }
 
-export interface WaveAnalysisRequest {
-  spec: AnalysisSpec;
-  namespaces: string[];
-  /** The wave's workloads, judged one by one when `spec.perWorkload`. */
-  workloads: WorkloadRef[];
-  /** The baseline window ends here (ISO): when the wave started. */
-  baselineEnd: string;
-  /** The first wave: the new istiod's own signals are judged too (the spec's control-plane gate). */
-  controlPlane?: { revision: string };
-}
-
-/** A check of an analysis as it happens (for live progress). */
-export interface AnalysisCheck {
-  check: number;
-  count: number;
-  verdict: 'pass' | 'fail' | 'inconclusive';
-  failedChecks: number;
-}
-
-/**
- * Judges a wave by the mesh's traffic (Istio's standard metrics in the cluster's Prometheus): `count`
- * checks `intervalMs` apart against the spec's thresholds and the baseline before the wave. Read-only.
- * Prometheus being down or a query giving no data makes the result `inconclusive` (never a pass), it
- * does not throw; only a cancelled call rejects. Real adapter: src/analysis.
- */
-export interface WaveAnalysis {
-  analyze(
-    req: WaveAnalysisRequest,
-    opts: { signal?: AbortSignal; onCheck?: (c: AnalysisCheck) => void },
-  ): Promise<WaveAnalysisResult>;
-  /**
-   * Each metric of the spec per namespace over `window` (Prometheus' query_range), for the wave's
-   * chart. Read-only; rejects when the series cannot be read (the chart is then left out, never the
-   * wave). Absent: this analysis draws no chart.
-   */
-  series?(req: WaveSeriesRequest, signal?: AbortSignal): Promise<MetricSeries[]>;
-}
-
-export interface WaveSeriesRequest {
-  spec: AnalysisSpec;
-  namespaces: string[];
-  window: ChartWindow;
-}
-
 /**
  * Gateway API gateways of class `istio` (src/domain/upgrade/gateway-api.ts): istiod renders a
  * Deployment for each, and which revision renders it follows the Gateway's or its namespace's
@@ -243,49 +208,6 @@ export interface HelmControlPlanes {
     from: { version: string; revision: string },
     to: { version: string; revision: string },
   ): { installer: ControlPlaneInstaller; tagger: RevisionTagger; gateways: GatewayMover };
-}
-
-/** An agent's Helm release and the `updateStrategy` value its user gave it before the hold (null: none). */
-export interface AgentHold {
-  agent: 'ztunnel' | 'cni';
-  release: string;
-  userStrategy: Record<string, unknown> | null;
-}
-
-/**
- * The ambient data plane's node agents, ztunnel and istio-cni (ADR 20): read, upgraded in place with
- * Helm and moved node by node. Real adapter: src/cluster/ambient. Every mutation is idempotent.
- */
-export interface AmbientDataPlane {
-  /** The agents' DaemonSets (and their Helm releases), pods by node, nodes, ambient namespaces, waypoints. */
-  inspect(signal?: AbortSignal): Promise<AmbientDataPlaneView>;
-  /** `helm upgrade` of each agent release (`releases`, in order) to `to.version`, its DaemonSet held at
-   * OnDelete so no pod is replaced yet; refuses a target chart that cannot be held before any change.
-   * `prior`: the holds of an earlier run (a retried step keeps what the first run saw). */
-  upgradeReleases(
-    target: { namespace: string; releases: { agent: 'ztunnel' | 'cni'; release: string }[] },
-    from: { version: string; revision: string },
-    to: { version: string; revision: string },
-    prior: AgentHold[] | undefined,
-    signal?: AbortSignal,
-  ): Promise<AgentHold[]>;
-  /** Deletes the agent pods on `nodes` not on `version` (their DaemonSet recreates them); returns those deleted. */
-  replaceOnNodes(nodes: string[], version: string, signal?: AbortSignal): Promise<string[]>;
-  /** Waits until each node runs one ready pod of each agent at `version`; throws verify_failed naming the rest. */
-  verifyNodes(
-    nodes: string[],
-    version: string,
-    opts: { timeoutMs: number; signal?: AbortSignal; onProgress?: (p: RolloutProgress) => void },
-  ): Promise<void>;
-  setCordon(nodes: string[], cordoned: boolean, signal?: AbortSignal): Promise<void>;
-  /** After the last node wave: each DaemonSet's update strategy as its user had it. */
-  releaseHold(namespace: string, holds: AgentHold[], version: string, signal?: AbortSignal): Promise<void>;
-  /** Rollback: each release back to its revision before `version` (helm waits for the nodes to roll back). */
-  rollbackReleases(
-    target: { namespace: string; releases: { agent: 'ztunnel' | 'cni'; release: string }[] },
-    version: string,
-    signal?: AbortSignal,
-  ): Promise<void>;
 }
 
 /** Everything the engine needs from one cluster. */
