@@ -61,7 +61,10 @@ function fakeHelm(releases: Rel[], chartValues: Record<string, string>) {
           const [k, v] = a.split('=') as [string, string];
           const path = k.split('.');
           let o = values;
-          for (const p of path.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
+          for (const p of path.slice(0, -1)) {
+            o[p] ??= {};
+            o = o[p] as Record<string, unknown>;
+          }
           if (v === 'null') delete o[path.at(-1)!];
           else o[path.at(-1)!] = v;
         }

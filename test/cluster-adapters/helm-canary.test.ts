@@ -139,7 +139,10 @@ function setup(extra: Rel[] = [], version?: string) {
   const h = fakeHelm(releases, version);
   const istioctl: string[] = [];
   const cp = {
-    precheck: async (v: string) => (istioctl.push(`precheck ${v}`), []),
+    precheck: async (v: string) => {
+      istioctl.push(`precheck ${v}`);
+      return [];
+    },
     verify: async (r: string) => void istioctl.push(`verify ${r}`),
     setTag: async (t: string, r: string) => void istioctl.push(`tag set ${t} ${r}`),
     removeTag: async (t: string) => void istioctl.push(`tag remove ${t}`),
