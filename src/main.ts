@@ -18,7 +18,7 @@ import { throttled } from './engine/throttle.js';
 import { createLogger, type Logger, scrubSecrets } from './log.js';
 import { type Check, startHealthServer } from './ops/health.js';
 import { countRefusals, createMetrics, fanOut, metricsObserver } from './ops/metrics.js';
-import { createSlackApp } from './slack/app.js';
+import { createSlackApp, NOTIFIER_CLIENT } from './slack/app.js';
 import { boltLogger } from './slack/bolt-logger.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createRedisStore } from './slack/redis-store.js';
@@ -89,7 +89,7 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
     config.SLACK_BOT_TOKEN,
     {
       ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
-      retryConfig: { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000 },
+      ...NOTIFIER_CLIENT,
       logger: boltLogger(logger),
     },
     m.slackErrors,

@@ -78,6 +78,18 @@ export const INTERACTIVE_CLIENT = {
   timeout: 10_000,
 } satisfies webApi.WebClientOptions;
 
+/**
+ * The thread notifier's WebClient (main.ts): it may keep retrying longer than a person would wait
+ * (5 retries, up to 30 s apart), but each attempt is bounded — the WebClient's default `timeout` is 0,
+ * none, so one request Slack never answers (a message, a chart upload to its upload URL) would hold
+ * the upgrade's notification chain, and the worker waiting for it, forever. Worst case per call:
+ * 6 attempts of at most 30 s plus the waits between them.
+ */
+export const NOTIFIER_CLIENT = {
+  retryConfig: { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000 },
+  timeout: 30_000,
+} satisfies webApi.WebClientOptions;
+
 export function createSlackApp(o: SlackAppOptions): SlackApp {
   const { config, logger } = o;
   const policy = o.policy ?? config.policy;
