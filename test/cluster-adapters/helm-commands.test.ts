@@ -6,6 +6,7 @@ import {
   getValuesArgs,
   helmSupports,
   installArgs,
+  isNotFound,
   listArgs,
   parseChartSource,
   parseHistory,
@@ -269,4 +270,16 @@ it.each([
   ['', false],
 ])('helm %s supports --reset-then-reuse-values: %s', (v, want) => {
   expect(helmSupports(v)).toBe(want);
+});
+
+describe('isNotFound', () => {
+  it.each([
+    ['Error: uninstall: Release not loaded: istiod-1-26-3: release: not found', true],
+    ['Error: release: not found', true],
+    ['Error: Kubernetes cluster unreachable: context "prod" not found', false],
+    ['Error: uninstallation completed with 1 error(s): deployments.apps "istiod-1-26-3" not found', false],
+    ['Error: namespaces "istio-system" not found', false],
+  ])('%s → %s', (stderr, expected) => {
+    expect(isNotFound(stderr)).toBe(expected);
+  });
 });

@@ -207,8 +207,10 @@ export function carriedValues(values: Record<string, unknown>, fromVersion: stri
   return out;
 }
 
-/** helm's answer when a release does not exist (uninstall, get, status). */
-export const isNotFound = (stderr: string): boolean => /release: not found|not found/i.test(stderr);
+/** helm's answer when a release does not exist (uninstall, get, status): its `driver.ErrReleaseNotFound`
+ * (`release: not found`), nothing broader — a missing kube context, namespace or resource also says
+ * "not found", and must not count as an uninstalled release. */
+export const isNotFound = (stderr: string): boolean => /\brelease: not found\b/i.test(stderr);
 
 /** `helm history R -o json`: every stored revision of a release, oldest first. */
 export const historyArgs = (release: string, namespace: string): string[] => [
