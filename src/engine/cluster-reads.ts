@@ -45,7 +45,8 @@ export interface MeshRead extends MeshView {
 
 export interface ClusterReads {
   /** What planning reads. Refusals: `unknown_cluster`, `kube_api`, `no_worker` (via workers). */
-  mesh(cluster: string): Promise<Result<MeshRead>>;
+  /** `signal` stops a direct read (a worker's answer is bounded by the asker's deadline). */
+  mesh(cluster: string, signal?: AbortSignal): Promise<Result<MeshRead>>;
   /** Raw proxy-status outputs for every revision of the cluster, as the source produced them. */
   proxyStatus(cluster: string): Promise<Result<string[]>>;
   /** The cluster's istiod revisions and versions (the App Home); `signal` stops a direct read. */
@@ -90,23 +91,23 @@ export function directReads(clusters: ClusterRegistry): ClusterReads {
     return ports;
   };
   return {
-    async mesh(cluster) {
+    async mesh(cluster, signal) {
       try {
         const ports = portsOf(cluster);
         if (!ports) return unknownCluster(cluster, clusters.names());
         const [controlPlanes, tags, listed, gateways, installation, gatewayApi] = await Promise.all([
-          ports.inspector.controlPlanes(),
-          ports.inspector.tags(),
-          ports.inspector.namespaces(),
-          ports.inspector.gatewayNamespaces?.() ?? ([] as string[]),
-          ports.installation?.inspect(),
-          ports.gatewayApi?.list(),
+          ports.inspector.controlPlanes(signal),
+          ports.inspector.tags(signal),
+          ports.inspector.namespaces(signal),
+          ports.inspector.gatewayNamespaces?.(signal) ?? ([] as string[]),
+          ports.installation?.inspect(signal),
+          ports.gatewayApi?.list(signal),
         ]);
         const namespaces = listed.map((n) => (gateways.includes(n.name) ? { ...n, gateway: true } : n));
         // only to make an ambient refusal exact: a read that fails (RBAC, an API fault) leaves it general
         const ambient =
           installation && isAmbient(installation.ambient)
-            ? await ports.ambient?.inspect().catch(() => undefined)
+            ? await ports.ambient?.inspect(signal).catch(() => undefined)
             : undefined;
         return ok({
           controlPlanes,
