@@ -90,6 +90,7 @@ describe('wave chart through the engine', () => {
     const { end, analyses } = await run(standin);
     expect(end.state).toBe('done');
     expect(standin.seriesAsked.map((q) => q.namespaces)).toEqual([['app-a'], ['app-b']]);
+    expect(analyses).toHaveLength(2); // one per wave: the loop below must not check nothing
     for (const [i, e] of analyses.entries()) {
       const w = end.waves[i]!;
       const chart = e.chart && 'data' in e.chart ? e.chart.data : undefined;
