@@ -44,6 +44,17 @@ describe('runHelm', () => {
     ]);
   });
 
+  it('the bot’s own credentials (Slack, Redis, Prometheus) do not reach helm’s environment', async () => {
+    process.env.SLACK_BOT_TOKEN = 'xoxb-not-for-helm';
+    process.env.SLACK_SIGNING_SECRET = 'not-for-helm';
+    process.env.REDIS_URL = 'redis://:hunter2@redis:6379';
+    process.env.PROMETHEUS_BASIC_AUTH_FILE = '/secrets/prom';
+    process.env.IUB_TEST_KEPT = 'kept';
+    const bin = script('env-secrets-helm', 'env | grep -E "^(SLACK_|REDIS_|PROMETHEUS_|IUB_TEST_)" | sort');
+    const r = await runHelm(bin, ['version'], { timeoutMs: 10_000, what: 'helm version', home: root });
+    expect(r.stdout.trim().split('\n')).toEqual(['IUB_TEST_KEPT=kept']);
+  });
+
   it('a failure names the call, its exit code and stderr, with secrets scrubbed', async () => {
     const bin = script(
       'fail-helm',
