@@ -114,6 +114,12 @@ export const envSchema = z.object({
       /^(https?:\/\/[^\s/]+\S*|oci:\/\/[^\s/]+\/\S+)$/,
       'a chart repository URL (https://blob.istio.io/istio-release/charts) or an OCI reference (oci://ghcr.io/istio/release/charts)',
     )
+    // one the regex lets through but no URL parser reads (`https://charts:99999/x`) would otherwise
+    // fall back to the official repository without a word (src/cluster/registry.ts)
+    .refine(
+      (v) => v.startsWith('oci://') || URL.canParse(v),
+      'not a valid URL (check the host and port); write e.g. https://charts.example.com/istio',
+    )
     .default('https://blob.istio.io/istio-release/charts'),
   /** The helm binary for Helm-managed meshes (default: `helm` on PATH). */
   HELM_PATH: z.string().min(1).default('helm'),

@@ -56,6 +56,16 @@ describe('loadConfig', () => {
     if (!bad.ok) expect(bad.error.join('\n')).toMatch(/incidentResponders\.0: a Slack user id/);
   });
 
+  it('ISTIO_HELM_REPO: a URL no parser reads is refused, not replaced by the official repository', () => {
+    for (const ok of ['https://charts.example.com/istio', 'oci://ghcr.io/istio/release/charts'])
+      expect(loadConfig({ ...base, ISTIO_HELM_REPO: ok }).ok).toBe(true);
+    for (const bad of ['https://charts.example.com:99999/istio', 'https://[/charts', 'ftp://x/charts']) {
+      const r = loadConfig({ ...base, ISTIO_HELM_REPO: bad });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.join('\n')).toMatch(/ISTIO_HELM_REPO/);
+    }
+  });
+
   it('lists every problem at once, each naming its variable', () => {
     const r = loadConfig({
       SLACK_BOT_TOKEN: 'xoxp-user-token',
