@@ -261,3 +261,31 @@ describe('download', () => {
     await waitFor('the download to be cancelled', async () => hanging.size === 0, 5_000, 20);
   });
 });
+
+describe('the environment istioctl gets', () => {
+  it('holds neither the Slack tokens, the Redis URL nor the Prometheus credentials of the bot; the rest and the call’s own env are kept', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      SLACK_BOT_TOKEN: 'xoxb-not-for-istioctl',
+      SLACK_APP_TOKEN: 'xapp-not-for-istioctl',
+      REDIS_URL: 'redis://:hunter2@redis:6379',
+      PROMETHEUS_BEARER_TOKEN_FILE: '/secrets/prom',
+      IUB_TEST_KEPT: 'kept',
+    });
+    try {
+      const bin = script(
+        join(root, 'env', 'istioctl'),
+        'env | grep -E "^(SLACK_|REDIS_|PROMETHEUS_|IUB_TEST_|KUBECONFIG=)" | sort',
+      );
+      const r = await runIstioctl(bin, ['version'], {
+        timeoutMs: 10_000,
+        what: 'istioctl version',
+        env: { KUBECONFIG: '/tmp/kubeconfig' },
+      });
+      expect(r.stdout.trim().split('\n')).toEqual(['IUB_TEST_KEPT=kept', 'KUBECONFIG=/tmp/kubeconfig']);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  });
+});

@@ -12,6 +12,7 @@
 import { execa } from 'execa';
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { childEnv } from '../child-env.js';
 import { stderrTail } from '../istioctl/errors.js';
 import { stopGroup } from '../istioctl/process-group.js';
 import { classifyText } from '../kube/faults.js';
@@ -36,16 +37,10 @@ export interface HelmRunResult {
 /** Runs one helm call; injectable so tests can check the argv. Rejects with a CodedError. */
 export type HelmRunner = (bin: string, args: string[], opts: HelmRunOptions) => Promise<HelmRunResult>;
 
-/** The bot's own credentials (Slack tokens and signing secret, the Redis URL with its password, the
- * Prometheus credential files): helm needs none of them, so none reaches its environment. */
-const BOT_SECRETS = /^(SLACK_|REDIS_|PROMETHEUS_)/i;
-
 /** The environment helm gets: the process environment without any HELM_* (and without the bot's own
  * credentials), plus our own homes. */
 export function helmEnv(base: NodeJS.ProcessEnv, home: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base))
-    if (v !== undefined && !/^HELM_/i.test(k) && !BOT_SECRETS.test(k)) env[k] = v;
+  const env = childEnv(base, (k) => /^HELM_/i.test(k));
   env.HELM_CONFIG_HOME = `${home}/config`;
   env.HELM_CACHE_HOME = `${home}/cache`;
   env.HELM_DATA_HOME = `${home}/data`;

@@ -8,6 +8,7 @@
  */
 import { execa } from 'execa';
 import type { Logger } from '../../log.js';
+import { childEnv } from '../child-env.js';
 import { mapOutcome, type RunOutcome, stderrTail } from './errors.js';
 import { stopGroup } from './process-group.js';
 
@@ -53,7 +54,9 @@ export const runIstioctl: IstioctlRunner = async (bin, args, opts) => {
     maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
     reject: false,
     stdin: 'ignore',
-    ...(opts.env ? { env: opts.env } : {}),
+    // the bot's credentials never reach istioctl (src/cluster/child-env.ts); `opts.env` adds to the rest
+    extendEnv: false,
+    env: { ...childEnv(process.env), ...(opts.env ?? {}) },
     stripFinalNewline: false,
   });
   let why: 'timeout' | 'cancel' | undefined;
