@@ -18,14 +18,14 @@ import type { GatewayApiGateways } from '../../engine/ports.js';
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { sleep } from '../cancel.js';
-import { type KubeClient, mergePatch, type RequestOptions } from '../kube/client.js';
+import { type KubeClient, mergePatch } from '../kube/client.js';
+import { type Listed, listAll } from '../kube/paged.js';
 import type { KubeRestarter } from '../kube/restart.js';
 
 const GROUP = 'gateway.networking.k8s.io';
 const REV = 'istio.io/rev';
 export const MANAGED_SELECTOR = 'gateway.istio.io/managed=istio.io-gateway-controller';
 const NAME_OVERRIDE = 'gateway.istio.io/name-override';
-const PAGE = 500;
 
 export interface GatewayObj {
   metadata?: {
@@ -74,11 +74,6 @@ export function toGateway(
   };
 }
 
-interface Listed<T> {
-  items: T[];
-  metadata?: { _continue?: string; continue?: string };
-}
-
 export class KubeGatewayApiGateways implements GatewayApiGateways {
   private readonly custom: CustomObjectsApi;
   /** The served API version found by the last list (v1, else v1beta1). */
@@ -96,7 +91,9 @@ export class KubeGatewayApiGateways implements GatewayApiGateways {
     const gateways = await this.gateways(signal);
     if (gateways.length === 0) return [];
     const [namespaces, deployments] = await Promise.all([
-      this.all('list Namespaces', signal, (page, o) => this.client.core.listNamespace({ ...page }, o)),
+      listAll(this.client, 'list Namespaces', signal, (page, o) =>
+        this.client.core.listNamespace({ ...page }, o),
+      ),
       this.deployments(signal),
     ]);
     const nsRev = new Map(namespaces.map((n) => [n.metadata?.name ?? '', n.metadata?.labels?.[REV] ?? null]));
@@ -195,8 +192,12 @@ export class KubeGatewayApiGateways implements GatewayApiGateways {
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
     if (!d || selector === '') return [];
-    const pods = await this.all(`list pods of ${g.namespace}/${g.deployment}`, signal, (page, o) =>
-      this.client.core.listNamespacedPod({ namespace: g.namespace, labelSelector: selector, ...page }, o),
+    const pods = await listAll(
+      this.client,
+      `list pods of ${g.namespace}/${g.deployment}`,
+      signal,
+      (page, o) =>
+        this.client.core.listNamespacedPod({ namespace: g.namespace, labelSelector: selector, ...page }, o),
     );
     return pods.filter(
       (p) =>
@@ -207,7 +208,8 @@ export class KubeGatewayApiGateways implements GatewayApiGateways {
   /** Gateways of class istio, not being deleted; none when no Gateway API version is served. */
   private async gateways(signal?: AbortSignal): Promise<GatewayObj[]> {
     for (const version of ['v1', 'v1beta1']) {
-      const items = await this.all(
+      const items = await listAll(
+        this.client,
         `list Gateways (${GROUP}/${version})`,
         signal,
         (page, o) =>
@@ -227,40 +229,9 @@ export class KubeGatewayApiGateways implements GatewayApiGateways {
   }
 
   private async deployments(signal?: AbortSignal): Promise<Map<string, V1Deployment>> {
-    const items = await this.all('list gateway Deployments', signal, (page, o) =>
+    const items = await listAll(this.client, 'list gateway Deployments', signal, (page, o) =>
       this.client.apps.listDeploymentForAllNamespaces({ labelSelector: MANAGED_SELECTOR, ...page }, o),
     );
     return new Map(items.map((d) => [`${d.metadata?.namespace ?? ''}/${d.metadata?.name ?? ''}`, d]));
-  }
-
-  private all<T>(
-    what: string,
-    signal: AbortSignal | undefined,
-    fn: (page: { limit: number; _continue?: string }, o: RequestOptions) => Promise<Listed<T>>,
-  ): Promise<T[]>;
-  private all<T>(
-    what: string,
-    signal: AbortSignal | undefined,
-    fn: (page: { limit: number; _continue?: string }, o: RequestOptions) => Promise<Listed<T>>,
-    orNull: true,
-  ): Promise<T[] | null>;
-  private async all<T>(
-    what: string,
-    signal: AbortSignal | undefined,
-    fn: (page: { limit: number; _continue?: string }, o: RequestOptions) => Promise<Listed<T>>,
-    orNull = false,
-  ): Promise<T[] | null> {
-    const out: T[] = [];
-    let cont: string | undefined;
-    do {
-      const page = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
-      const got = orNull
-        ? await this.client.requestOrNull(what, (o) => fn(page, o), { signal })
-        : await this.client.request(what, (o) => fn(page, o), { signal });
-      if (got === null) return null;
-      out.push(...got.items);
-      cont = got.metadata?._continue || got.metadata?.continue || undefined;
-    } while (cont);
-    return out;
   }
 }

@@ -17,18 +17,12 @@ import { CustomObjectsApi, type V1DaemonSet, type V1Secret } from '@kubernetes/c
 import type { InstallationView } from '../../domain/upgrade/installation.js';
 import type { InstallationInspector } from '../../engine/ports.js';
 import { CodedError } from '../../errors.js';
-import type { KubeClient, RequestOptions } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
+import { type Listed, listAll } from '../kube/paged.js';
 import { agentOf, classify, helmOwner, helmReleases } from './classify.js';
 
-const PAGE = 500;
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const WAYPOINT_CLASS = 'istio-waypoint';
-
-interface Listed<T> {
-  items: T[];
-  /** `_continue` in the typed clients' objects, `continue` in the raw JSON of custom objects. */
-  metadata?: { _continue?: string; continue?: string };
-}
 
 interface GatewayObj {
   metadata?: { name?: string; namespace?: string; deletionTimestamp?: unknown };
@@ -59,13 +53,13 @@ export class KubeInstallationInspector implements InstallationInspector {
   async inspect(signal?: AbortSignal): Promise<InstallationView> {
     const ns = this.istioNamespace;
     const [deployments, daemonSets, ambientNs, waypoints] = await Promise.all([
-      this.all(`list istiod Deployments in ${ns}`, signal, (page, o) =>
+      listAll(this.client, `list istiod Deployments in ${ns}`, signal, (page, o) =>
         this.client.apps.listNamespacedDeployment({ namespace: ns, labelSelector: 'app=istiod', ...page }, o),
       ),
-      this.all('list DaemonSets', signal, (page, o) =>
+      listAll(this.client, 'list DaemonSets', signal, (page, o) =>
         this.client.apps.listDaemonSetForAllNamespaces({ ...page }, o),
       ),
-      this.all('list ambient Namespaces', signal, (page, o) =>
+      listAll(this.client, 'list ambient Namespaces', signal, (page, o) =>
         this.client.core.listNamespace({ labelSelector: 'istio.io/dataplane-mode=ambient', ...page }, o),
       ),
       forbiddenAsEmpty(this.waypoints(signal)),
@@ -85,7 +79,7 @@ export class KubeInstallationInspector implements InstallationInspector {
       [...releaseNamespaces].map(async (rns) => ({
         rns,
         items: await forbiddenAsEmpty(
-          this.all(`list Helm release Secrets in ${rns}`, signal, (page, o) =>
+          listAll(this.client, `list Helm release Secrets in ${rns}`, signal, (page, o) =>
             this.client.core.listNamespacedSecret(
               { namespace: rns, labelSelector: 'owner=helm', ...page },
               o,
@@ -119,7 +113,8 @@ export class KubeInstallationInspector implements InstallationInspector {
     this.custom ??= this.client.kc.makeApiClient(CustomObjectsApi);
     const custom = this.custom;
     for (const version of ['v1', 'v1beta1']) {
-      const items = await this.all(
+      const items = await listAll(
+        this.client,
         `list Gateways (${GATEWAY_GROUP}/${version})`,
         signal,
         (page, o) =>
@@ -136,37 +131,5 @@ export class KubeInstallationInspector implements InstallationInspector {
         .sort();
     }
     return [];
-  }
-
-  /** Every page of a list; with `orNull`, a 404 answers null. */
-  private all<T>(
-    what: string,
-    signal: AbortSignal | undefined,
-    fn: (page: { limit: number; _continue?: string }, o: RequestOptions) => Promise<Listed<T>>,
-  ): Promise<T[]>;
-  private all<T>(
-    what: string,
-    signal: AbortSignal | undefined,
-    fn: (page: { limit: number; _continue?: string }, o: RequestOptions) => Promise<Listed<T>>,
-    orNull: true,
-  ): Promise<T[] | null>;
-  private async all<T>(
-    what: string,
-    signal: AbortSignal | undefined,
-    fn: (page: { limit: number; _continue?: string }, o: RequestOptions) => Promise<Listed<T>>,
-    orNull = false,
-  ): Promise<T[] | null> {
-    const out: T[] = [];
-    let cont: string | undefined;
-    do {
-      const page = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
-      const got = orNull
-        ? await this.client.requestOrNull(what, (o) => fn(page, o), { signal })
-        : await this.client.request(what, (o) => fn(page, o), { signal });
-      if (got === null) return null;
-      out.push(...got.items);
-      cont = got.metadata?._continue || got.metadata?.continue || undefined;
-    } while (cont);
-    return out;
   }
 }
