@@ -9,12 +9,11 @@
  * storage driver is `secret` (Helm's default, what the Istio docs use). The environment and the
  * values files are never logged; stderr is scrubbed of secrets.
  */
-import { execa } from 'execa';
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { childEnv } from '../child-env.js';
 import { stderrTail } from '../istioctl/errors.js';
-import { stopGroup } from '../istioctl/process-group.js';
+import { runInGroup } from '../istioctl/process-group.js';
 import { classifyText } from '../kube/faults.js';
 
 export interface HelmRunOptions {
@@ -51,38 +50,18 @@ export function helmEnv(base: NodeJS.ProcessEnv, home: string): Record<string, s
 export const runHelm: HelmRunner = async (bin, args, opts) => {
   if (opts.signal?.aborted)
     throw new CodedError(ErrorCode.HelmFailed, `${opts.what} was cancelled`, { cancelled: true });
-  const sub = execa(bin, args, {
-    detached: true,
-    extendEnv: false,
+  const r = await runInGroup(bin, args, {
     env: helmEnv(process.env, opts.home),
-    maxBuffer: 64 * 1024 * 1024,
-    reject: false,
-    stdin: 'ignore',
+    timeoutMs: opts.timeoutMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
   });
-  let why: 'timeout' | 'cancel' | undefined;
-  let stopping: Promise<boolean> | undefined;
-  const stop = (reason: 'timeout' | 'cancel') => {
-    if (why || sub.pid === undefined) return;
-    why = reason;
-    stopping = stopGroup(sub.pid, opts.killGraceMs ?? 2_000);
-  };
-  const timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
-  const onAbort = () => stop('cancel');
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let r: Awaited<typeof sub>;
-  try {
-    r = await sub;
-  } finally {
-    clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
-  if (stopping && (await stopping))
-    opts.logger?.error({ pgid: sub.pid }, `${opts.what}: a process of its group survived SIGKILL`);
-  const stdout = typeof r.stdout === 'string' ? r.stdout : '';
-  const stderr = typeof r.stderr === 'string' ? r.stderr : '';
+  const { stdout, stderr } = r;
+  const why = r.stopped;
+  if (r.leftover) opts.logger?.error({ bin }, `${opts.what}: a process of its group survived SIGKILL`);
   // argv holds names, chart references and file paths only (values go in files); never the env.
   opts.logger?.debug({ args, exitCode: r.exitCode, stopped: why ?? null }, `${opts.what} finished`);
-  const code = (r as { code?: string }).code;
+  const code = r.code;
   if (code === 'ENOENT' || code === 'EACCES')
     throw new CodedError(
       ErrorCode.HelmFailed,

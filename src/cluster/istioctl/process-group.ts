@@ -4,6 +4,7 @@
  * short grace, and the caller waits until no process of the group is left.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { execa } from 'execa';
 
 /** Sends `signal` to every process of the group; false when the group no longer exists. */
 export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -62,4 +63,73 @@ export async function stopGroup(pgid: number, graceMs: number, giveUpMs = 3_000)
     if (now >= deadline) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+export interface GroupRunOptions {
+  env: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** SIGTERM → SIGKILL grace (default 2 s). */
+  killGraceMs?: number;
+  maxBuffer?: number;
+  stripFinalNewline?: boolean;
+}
+
+export interface GroupRun {
+  exitCode: number | undefined;
+  failed: boolean;
+  isMaxBuffer: boolean;
+  /** A spawn error's code (ENOENT, EACCES). */
+  code: string | undefined;
+  stdout: string;
+  stderr: string;
+  /** Why the bot stopped it, if it did. */
+  stopped: 'timeout' | 'cancel' | undefined;
+  /** A process of its group outlived SIGKILL. */
+  leftover: boolean;
+}
+
+/**
+ * Runs `bin args` (argv only, no shell) in its own process group with only `env`, stopping the whole
+ * group at `timeoutMs` or when `signal` aborts; settles once nothing of the group is left.
+ */
+export async function runInGroup(bin: string, args: string[], o: GroupRunOptions): Promise<GroupRun> {
+  const sub = execa(bin, args, {
+    detached: true,
+    extendEnv: false,
+    env: o.env,
+    maxBuffer: o.maxBuffer ?? 64 * 1024 * 1024,
+    reject: false,
+    stdin: 'ignore',
+    stripFinalNewline: o.stripFinalNewline ?? true,
+  });
+  let why: 'timeout' | 'cancel' | undefined;
+  let stopping: Promise<boolean> | undefined;
+  const stop = (reason: 'timeout' | 'cancel') => {
+    if (why || sub.pid === undefined) return;
+    why = reason;
+    stopping = stopGroup(sub.pid, o.killGraceMs ?? 2_000);
+  };
+  const timer = setTimeout(() => stop('timeout'), o.timeoutMs);
+  const onAbort = () => stop('cancel');
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  let r: Awaited<typeof sub>;
+  try {
+    r = await sub;
+  } finally {
+    clearTimeout(timer);
+    o.signal?.removeEventListener('abort', onAbort);
+  }
+  // settle only once nothing of the group is left (a child that outlived the wrapper included)
+  const leftover = stopping ? await stopping : false;
+  return {
+    exitCode: r.exitCode,
+    failed: r.failed,
+    isMaxBuffer: r.isMaxBuffer,
+    code: (r as { code?: string }).code,
+    stdout: typeof r.stdout === 'string' ? r.stdout : '',
+    stderr: typeof r.stderr === 'string' ? r.stderr : '',
+    stopped: why,
+    leftover,
+  };
 }

@@ -6,11 +6,10 @@
  * stopped, SIGTERM then SIGKILL after a short grace, so a wrapper script's children die too; the
  * promise settles only once no process of the group is left.
  */
-import { execa } from 'execa';
 import type { Logger } from '../../log.js';
 import { childEnv } from '../child-env.js';
 import { mapOutcome, type RunOutcome, stderrTail } from './errors.js';
-import { stopGroup } from './process-group.js';
+import { runInGroup } from './process-group.js';
 
 export interface RunOptions {
   timeoutMs: number;
@@ -49,44 +48,24 @@ const cancelledBeforeStart = (what: string): RunOutcome => ({
 export const runIstioctl: IstioctlRunner = async (bin, args, opts) => {
   const started = Date.now();
   if (opts.signal?.aborted) throw mapOutcome(opts.what, cancelledBeforeStart(opts.what), opts.timeoutMs);
-  const sub = execa(bin, args, {
-    detached: true,
-    maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
-    reject: false,
-    stdin: 'ignore',
+  const r = await runInGroup(bin, args, {
     // the bot's credentials never reach istioctl (src/cluster/child-env.ts); `opts.env` adds to the rest
-    extendEnv: false,
     env: { ...childEnv(process.env), ...(opts.env ?? {}) },
+    timeoutMs: opts.timeoutMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
+    ...(opts.maxBuffer !== undefined ? { maxBuffer: opts.maxBuffer } : {}),
     stripFinalNewline: false,
   });
-  let why: 'timeout' | 'cancel' | undefined;
-  let stopping: Promise<boolean> | undefined;
-  const stop = (reason: 'timeout' | 'cancel') => {
-    if (why || sub.pid === undefined) return;
-    why = reason;
-    stopping = stopGroup(sub.pid, opts.killGraceMs ?? 2_000);
-  };
-  const timer = setTimeout(() => stop('timeout'), opts.timeoutMs);
-  const onAbort = () => stop('cancel');
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  let r: Awaited<typeof sub>;
-  try {
-    r = await sub;
-  } finally {
-    clearTimeout(timer);
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
-  // settle only once nothing of the group is left (a child that outlived the wrapper included)
-  const leftover = stopping ? await stopping : false;
-  const stdout = typeof r.stdout === 'string' ? r.stdout : '';
-  const stderr = typeof r.stderr === 'string' ? r.stderr : '';
+  const { stdout, stderr, leftover } = r;
+  const why = r.stopped;
   const outcome: RunOutcome = {
     failed: r.failed,
     timedOut: why === 'timeout',
     isCanceled: why === 'cancel',
     isMaxBuffer: r.isMaxBuffer,
     exitCode: r.exitCode,
-    code: (r as { code?: string }).code,
+    code: r.code,
     stdout,
     stderr,
   };
@@ -96,8 +75,7 @@ export const runIstioctl: IstioctlRunner = async (bin, args, opts) => {
     { args, exitCode: r.exitCode, durationMs, stopped: why ?? null },
     `${opts.what} finished`,
   );
-  if (leftover)
-    opts.logger?.error({ pgid: sub.pid }, `${opts.what}: a process of its group survived SIGKILL`);
+  if (leftover) opts.logger?.error({ bin }, `${opts.what}: a process of its group survived SIGKILL`);
   const error = mapOutcome(opts.what, outcome, opts.timeoutMs, opts.okExitCodes);
   if (error) {
     opts.logger?.warn({ code: error.code, stderr: stderrTail(stderr) }, error.message);
