@@ -249,6 +249,10 @@ export class UpgradeStore {
     return this.redis.get(`${this.p}:blob:${name}`);
   }
 
+  async dropBlob(name: string): Promise<void> {
+    await this.redis.del(`${this.p}:blob:${name}`);
+  }
+
   /** A short-lived per-upgrade runner token, so two jobs never act on one upgrade at once. */
   async acquireRunner(id: string, token: string, ttlMs: number): Promise<boolean> {
     const k = `${this.p}:runner:${id}`;

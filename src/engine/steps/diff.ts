@@ -1,10 +1,14 @@
-/** Proxy-status texts → one snapshot per side → diff + the summary kept on the wave. */
-import { diffSnapshots, parseProxyStatus } from '../../domain/proxystatus/index.js';
+/** Proxy-status texts → one summary per side → diff + the summary kept on the wave. */
+import { diffSummaries, parseProxyStatus } from '../../domain/proxystatus/index.js';
 import type { ProxyDiff, Snapshot } from '../../domain/proxystatus/model.js';
+import { summarize } from '../../domain/proxystatus/summary.js';
 import type { DiffSummary } from '../../domain/upgrade/record.js';
+import type { Baseline } from './baseline.js';
 
+/** The texts parsed into one snapshot (a proxy listed by two texts counts once), with what failed. */
 function merge(texts: string[], side: string, problems: string[]): Snapshot {
   const snap: Snapshot = { format: 'table-1.14', proxies: [] };
+  const seen = new Set<string>();
   for (const [i, t] of texts.entries()) {
     if (t.trim() === '') continue;
     const res = parseProxyStatus(t);
@@ -15,15 +19,29 @@ function merge(texts: string[], side: string, problems: string[]): Snapshot {
       continue;
     }
     snap.format = res.snapshot.format;
-    const seen = new Set(snap.proxies.map((p) => `${p.pod}.${p.namespace}`));
+    // only proxies an earlier text listed are dropped (a text's own repeats are kept, as they were)
+    const from = snap.proxies.length;
     for (const p of res.snapshot.proxies) if (!seen.has(`${p.pod}.${p.namespace}`)) snap.proxies.push(p);
+    for (let j = from; j < snap.proxies.length; j++) {
+      const p = snap.proxies[j]!;
+      seen.add(`${p.pod}.${p.namespace}`);
+    }
   }
   return snap;
 }
 
-export function diffTexts(before: string[], after: string[]) {
+/** One side's texts as the diff reads them. */
+export function mergedSummary(texts: string[], side: 'before' | 'after'): Baseline {
   const problems: string[] = [];
-  const diff: ProxyDiff = diffSnapshots(merge(before, 'before', problems), merge(after, 'after', problems));
+  return { summary: summarize(merge(texts, side, problems).proxies), problems };
+}
+
+/** `before`: a stored baseline, or the raw texts. */
+export function diffTexts(before: Baseline | string[], after: string[]) {
+  const b = Array.isArray(before) ? mergedSummary(before, 'before') : before;
+  const a = mergedSummary(after, 'after');
+  const problems = [...b.problems, ...a.problems];
+  const diff: ProxyDiff = diffSummaries(b.summary, a.summary);
   const summary: DiffSummary = {
     moved: diff.moved.length,
     partial: diff.partial.length,

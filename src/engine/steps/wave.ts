@@ -2,12 +2,13 @@
 import type { NamespaceTarget } from '../../domain/upgrade/record.js';
 import type { NamespaceInfo, RevisionTag, RolloutProgress, WorkloadRef } from '../ports.js';
 import { StepFailure } from '../runtime.js';
+import { captureBaseline, loadBaseline } from './baseline.js';
 import { NO_TAG, type StepContext, type StepHandler, waveOf } from './context.js';
 import { pushOnce } from './controlplane.js';
 import { diffTexts } from './diff.js';
 import { gatewayApiWorkloads, recordGatewayApiUndo, verifyGatewayApi, waveScope } from './gateway-api.js';
 
-export const baselineKey = (id: string, wave: number) => `ps:${id}:w${wave}:before`;
+export { baselineKey } from './baseline.js';
 
 /** Where a namespace points now, as a target the mover can restore. */
 export function currentTarget(ns: NamespaceInfo | undefined, tags: RevisionTag[]): NamespaceTarget | null {
@@ -26,10 +27,7 @@ export const moveNamespaces: StepHandler = async (ctx) => {
   const r = ctx.record;
   const wave = waveOf(ctx);
   // Baseline for the diff, taken once before anything in this wave changes.
-  if ((await ctx.store.getBlob(baselineKey(r.id, wave.index))) === null) {
-    const texts = await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision], ctx.signal);
-    await ctx.store.putBlob(baselineKey(r.id, wave.index), JSON.stringify(texts), true);
-  }
+  await captureBaseline(ctx, wave.index);
   // Checkpoint the undo (grouped by where each namespace pointed) before relabelling anything.
   if (!r.compensations.some((c) => c.kind === 'move_namespaces_back' && c.wave === wave.index)) {
     // Gateway API gateways that follow these namespaces move with them: checked on rollback after.
@@ -214,7 +212,7 @@ export const verifySidecars: StepHandler = async (ctx) => {
 export const postDiff: StepHandler = async (ctx) => {
   const r = ctx.record;
   const wave = waveOf(ctx);
-  const before = JSON.parse((await ctx.store.getBlob(baselineKey(r.id, wave.index))) ?? '[]') as string[];
+  const before = await loadBaseline(ctx, wave.index);
   const after = await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision], ctx.signal);
   const { summary, diff, problems } = diffTexts(before, after);
   await ctx.checkpoint((rec) => {
