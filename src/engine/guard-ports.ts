@@ -31,6 +31,8 @@ const READS = new Set([
   'installation.inspect',
   'ambient.inspect',
   'ambient.verifyNodes',
+  'ambient.waypoints',
+  'ambient.readHolds',
 ]);
 
 /** Whether `port.method` may change the cluster, so must be fenced first. */

@@ -2,9 +2,17 @@
 // the hold's release and the rollback make, with which argv. helm is a recording runner answering from
 // a release table (the real helm runs in test/cluster-adapters/ambient.test.ts).
 import { describe, expect, it } from 'vitest';
-import { AgentReleases, flatten, holdSets, holdsUpdateStrategy } from '../../src/cluster/ambient/releases.js';
+import {
+  AgentReleases,
+  flatten,
+  HOLD_DESCRIPTION,
+  holdSets,
+  holdsUpdateStrategy,
+  userRevision,
+} from '../../src/cluster/ambient/releases.js';
 import { Helm } from '../../src/cluster/helm/helm.js';
 import type { HelmRunner } from '../../src/cluster/helm/run.js';
+import type { AgentHold } from '../../src/engine/ports.js';
 
 const NS = 'istio-system';
 const from = { version: '1.25.3', revision: '1-25-3' };
@@ -13,7 +21,7 @@ const to = { version: '1.26.1', revision: '1-26-1' };
 interface Rel {
   name: string;
   chart: string;
-  history: { version: string; values: Record<string, unknown> }[];
+  history: { version: string; values: Record<string, unknown>; description?: string; status?: string }[];
 }
 
 function fakeHelm(releases: Rel[], chartValues: Record<string, string>) {
@@ -43,14 +51,18 @@ function fakeHelm(releases: Rel[], chartValues: Record<string, string>) {
             chart: `${r.chart}-${last(r).version}`,
           })),
         );
-      case 'get':
-        return out(last(find(args[2]!)).values);
+      case 'get': {
+        const r = find(args[2]!);
+        const rev = args.includes('--revision') ? Number(flag(args, '--revision')) : r.history.length;
+        return out(r.history[rev - 1]!.values);
+      }
       case 'history':
         return out(
           find(args[1]!).history.map((h, i) => ({
             revision: i + 1,
-            status: 'deployed',
+            status: h.status ?? 'deployed',
             chart: `x-${h.version}`,
+            description: h.description ?? 'Upgrade complete',
           })),
         );
       case 'upgrade': {
@@ -68,12 +80,13 @@ function fakeHelm(releases: Rel[], chartValues: Record<string, string>) {
           if (v === 'null') delete o[path.at(-1)!];
           else o[path.at(-1)!] = v;
         }
-        r.history.push({ version: flag(args, '--version'), values });
+        const description = args.includes('--description') ? flag(args, '--description') : undefined;
+        r.history.push({ version: flag(args, '--version'), values, ...(description ? { description } : {}) });
         return out('');
       }
       case 'rollback': {
         const r = find(args[1]!);
-        r.history.push({ ...r.history[Number(args[2]) - 1]! });
+        r.history.push({ ...r.history[Number(args[2]) - 1]!, description: `Rollback to ${args[2]}` });
         return out('');
       }
     }
@@ -118,6 +131,43 @@ describe('pure parts', () => {
     ]);
     expect(holdSets({ revision: 'canary', tag: 'custom' }, from, to)).toHaveLength(2);
   });
+
+  it.each([
+    ['none held: the newest', [['deployed', 'Upgrade complete']], 1],
+    [
+      'the newest hold skipped',
+      [
+        ['superseded', 'Install complete'],
+        ['deployed', HOLD_DESCRIPTION],
+      ],
+      1,
+    ],
+    [
+      'a failed held upgrade skipped too (helm put its error in the description)',
+      [
+        ['superseded', 'Install complete'],
+        ['superseded', HOLD_DESCRIPTION],
+        ['failed', 'Upgrade "ztunnel" failed: context deadline exceeded'],
+      ],
+      1,
+    ],
+    [
+      'the hold given back counts as the user’s',
+      [
+        ['superseded', 'Install complete'],
+        ['superseded', HOLD_DESCRIPTION],
+        ['deployed', 'Upgrade complete'],
+      ],
+      3,
+    ],
+    ['only holds: none', [['deployed', HOLD_DESCRIPTION]], null],
+  ] as const)('userRevision: %s', (_w, h, want) =>
+    expect(
+      userRevision(
+        h.map(([status, description], i) => ({ revision: i + 1, status, chartVersion: '1', description })),
+      ),
+    ).toBe(want),
+  );
 
   it('flatten', () =>
     expect(
@@ -194,6 +244,32 @@ describe('AgentReleases', () => {
       ['rollback', 'ztunnel', '1'],
     ]);
     expect(releases.map((x) => x.history.at(-1)!.version)).toEqual(['1.25.3', '1.25.3']);
+  });
+
+  it('the user’s strategy survives a crash between the held upgrade and the save: read back from helm’s history, never the held OnDelete', async () => {
+    const user = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '3' } };
+    const { helm, calls } = setup({ revision: '1-25-3', updateStrategy: user });
+    const r = new AgentReleases(helm);
+    const want: AgentHold[] = [
+      { ...agents[0]!, userStrategy: user },
+      { ...agents[1]!, userStrategy: null },
+    ];
+    // the engine's order: read, save, then upgrade with what it saved
+    const saved = await r.userStrategies(agents, NS);
+    expect(saved).toEqual(want);
+    expect(calls.filter((c) => c[0] === 'upgrade')).toEqual([]); // the read changed nothing
+    await r.upgrade(agents, NS, from, to, undefined); // ... the worker dies before saving its answer
+    const held = calls.filter((c) => c[0] === 'upgrade');
+    expect(held.map((c) => c[c.indexOf('--description') + 1])).toEqual([HOLD_DESCRIPTION, HOLD_DESCRIPTION]);
+    // the retried step, with nothing saved: the same holds, no second upgrade
+    expect(await r.userStrategies(agents, NS)).toEqual(want);
+    expect(await r.upgrade(agents, NS, from, to, undefined)).toEqual(want);
+    expect(calls.filter((c) => c[0] === 'upgrade')).toHaveLength(2);
+    // with prior: never re-read (a prior saying null stays null)
+    const prior = want.map((h) => ({ ...h, userStrategy: null }));
+    const before = calls.length;
+    expect(await r.upgrade(agents, NS, from, to, prior)).toEqual(prior);
+    expect(calls.slice(before).filter((c) => c[0] === 'get')).toEqual([]);
   });
 
   it('a target chart that cannot be held is refused before any change', async () => {

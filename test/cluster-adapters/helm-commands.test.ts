@@ -79,6 +79,34 @@ describe('argv', () => {
       ['get', 'values', 'istiod', '-n', 'istio-system', '-o', 'json'],
     ],
     [
+      'get values of a stored revision',
+      getValuesArgs('ztunnel', 'istio-system', 3),
+      ['get', 'values', 'ztunnel', '-n', 'istio-system', '--revision', '3', '-o', 'json'],
+    ],
+    [
+      'upgrade with a description recorded in the history',
+      upgradeArgs('ztunnel', ['ztunnel'], 'istio-system', {
+        set: [['updateStrategy.type', 'OnDelete']],
+        description: 'held',
+        timeoutMs: 1000,
+      }),
+      [
+        'upgrade',
+        'ztunnel',
+        'ztunnel',
+        '-n',
+        'istio-system',
+        '--reset-then-reuse-values',
+        '--set',
+        'updateStrategy.type=OnDelete',
+        '--description',
+        'held',
+        '--wait',
+        '--timeout',
+        '1s',
+      ],
+    ],
+    [
       'install the canary with the carried values and its revision',
       installArgs('istiod-1-26-3', chart, 'istio-system', {
         valuesFile: '/tmp/v.json',
@@ -258,6 +286,17 @@ describe('helm output', () => {
       { revision: 1, status: 'superseded', chart: 'base-1.25.3' },
     ]);
     expect(parseHistory(out)?.map((h) => h.revision)).toEqual([1, 2]);
+  });
+
+  it('history: each revision’s description, when helm printed one', () => {
+    const out = JSON.stringify([
+      { revision: 1, status: 'superseded', chart: 'ztunnel-1.25.3', description: 'Install complete' },
+      { revision: 2, status: 'deployed', chart: 'ztunnel-1.26.3' },
+    ]);
+    expect(parseHistory(out)).toEqual([
+      { revision: 1, status: 'superseded', chartVersion: '1.25.3', description: 'Install complete' },
+      { revision: 2, status: 'deployed', chartVersion: '1.26.3' },
+    ]);
   });
 });
 

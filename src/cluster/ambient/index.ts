@@ -1,30 +1,51 @@
 /**
  * AmbientDataPlane (src/engine/ports.ts) over the Kubernetes API and the real helm (ADR 20): the node
- * agents read and moved node by node (./kube.ts), their releases upgraded in place and held (./releases.ts).
+ * agents read and moved node by node (./kube.ts), their releases upgraded in place and held (./releases.ts),
+ * the waypoints read with the revision that serves and renders each (./waypoints.ts).
  */
 import type { AmbientDataPlaneView } from '../../domain/upgrade/ambient/index.js';
+import type { Waypoint } from '../../domain/upgrade/ambient/waypoints.js';
 import type { AgentHold, AmbientDataPlane, RolloutProgress } from '../../engine/ports.js';
 import type { Helm } from '../helm/helm.js';
 import type { KubeClient } from '../kube/client.js';
 import { KubeAmbientNodes } from './kube.js';
 import { type AgentRelease, AgentReleases } from './releases.js';
+import { KubeWaypoints } from './waypoints.js';
 
-export { KubeAmbientNodes } from './kube.js';
-export { AgentReleases, flatten, holdSets, holdsUpdateStrategy } from './releases.js';
+export { CORDONED_BY, cordonChange, KubeAmbientNodes } from './kube.js';
+export {
+  AgentReleases,
+  flatten,
+  HOLD_DESCRIPTION,
+  holdSets,
+  holdsUpdateStrategy,
+  userRevision,
+} from './releases.js';
+export { KubeWaypoints, toWaypoint, WAYPOINT_MANAGED_SELECTOR, waypointDeploymentName } from './waypoints.js';
 
 type Target = { namespace: string; releases: AgentRelease[] };
 
 export class ClusterAmbientDataPlane implements AmbientDataPlane {
   private readonly nodes: KubeAmbientNodes;
   private readonly releases: AgentReleases;
+  private readonly waypointReader: KubeWaypoints;
 
   constructor(client: KubeClient, helm: Helm, o: { pollMs?: number } = {}) {
     this.nodes = new KubeAmbientNodes(client, o);
     this.releases = new AgentReleases(helm);
+    this.waypointReader = new KubeWaypoints(client);
+  }
+
+  waypoints(signal?: AbortSignal): Promise<Waypoint[]> {
+    return this.waypointReader.list(signal);
   }
 
   inspect(signal?: AbortSignal): Promise<AmbientDataPlaneView> {
     return this.nodes.view(signal);
+  }
+
+  readHolds(target: Target, signal?: AbortSignal): Promise<AgentHold[]> {
+    return this.releases.userStrategies(target.releases, target.namespace, signal);
   }
 
   async upgradeReleases(
@@ -50,7 +71,7 @@ export class ClusterAmbientDataPlane implements AmbientDataPlane {
     return this.nodes.waitForNodes(nodes, version, opts);
   }
 
-  setCordon(nodes: string[], cordoned: boolean, signal?: AbortSignal): Promise<void> {
+  setCordon(nodes: string[], cordoned: boolean, signal?: AbortSignal): Promise<string[]> {
     return this.nodes.setCordon(nodes, cordoned, signal);
   }
 

@@ -24,6 +24,19 @@ import { WAYPOINT_CLASS } from '../install-kind/kube.js';
 import { type KubeClient, mergePatch } from '../kube/client.js';
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** The bot's mark on a node it cordoned (value "true"): only such nodes are uncordoned by it. */
+export const CORDONED_BY = 'istio-upgrade-bot.io/cordoned';
+
+/**
+ * What a cordon (`cordon` true) or uncordon does to a node (pure): the new `spec.unschedulable`, or null
+ * when the node is left as it is — cordoned already by the bot (`marked`) and cordoned, or cordoned by
+ * someone else (unschedulable, not marked), or not the bot's to uncordon.
+ */
+export function cordonChange(marked: boolean, unschedulable: boolean, cordon: boolean): boolean | null {
+  if (cordon) return unschedulable ? null : true;
+  return marked ? false : null;
+}
+
 /** The agent container of each chart's DaemonSet. */
 const CONTAINER: Record<Agent, string> = { ztunnel: 'istio-proxy', cni: 'install-cni' };
 
@@ -188,15 +201,40 @@ export class KubeAmbientNodes {
     return deleted;
   }
 
-  /** Cordons (or uncordons) each node: `spec.unschedulable`. Idempotent. */
-  async setCordon(nodes: string[], cordoned: boolean, signal?: AbortSignal): Promise<void> {
-    for (const name of nodes)
-      await this.client.request(
+  /**
+   * Cordons (`spec.unschedulable`) each node of `nodes` that is schedulable, marking it with the bot's
+   * annotation CORDONED_BY in the same patch; a node someone else cordoned is left alone. Uncordons
+   * only the nodes carrying that annotation (and removes it); a node cordoned by someone else stays
+   * cordoned. Returns the nodes that are (cordon) or were (uncordon) the bot's: cordoned now or by an
+   * earlier run of the same step (idempotent). The read and the patch are one attempt, the patch
+   * conditional on the node's resourceVersion: a concurrent change conflicts and the attempt is
+   * retried on a fresh read. A node that is gone is skipped.
+   */
+  async setCordon(nodes: string[], cordoned: boolean, signal?: AbortSignal): Promise<string[]> {
+    const mine: string[] = [];
+    for (const name of nodes) {
+      const ours = await this.client.requestOrNull(
         `${cordoned ? 'cordon' : 'uncordon'} node ${name}`,
-        (o) =>
-          this.client.core.patchNode({ name, body: { spec: { unschedulable: cordoned } } }, mergePatch(o)),
+        async (o) => {
+          const n = await this.client.core.readNode({ name }, o);
+          const marked = n.metadata?.annotations?.[CORDONED_BY] !== undefined;
+          const change = cordonChange(marked, n.spec?.unschedulable === true, cordoned);
+          if (change === null) return marked;
+          const body = {
+            metadata: {
+              resourceVersion: n.metadata?.resourceVersion,
+              annotations: { [CORDONED_BY]: cordoned ? 'true' : null },
+            },
+            spec: { unschedulable: change },
+          };
+          await this.client.core.patchNode({ name, body }, mergePatch(o));
+          return true;
+        },
         { signal },
       );
+      if (ours) mine.push(name);
+    }
+    return mine;
   }
 
   /** Polls until every node of `nodes` runs each agent at `version`, ready; throws verify_failed naming what is not. */

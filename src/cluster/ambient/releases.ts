@@ -7,7 +7,11 @@
  *   `revision` re-pointed at the new istiod where it named the old one; an image tag pinned to the old
  *   version dropped). With OnDelete the DaemonSet's template changes and no pod is replaced: the node
  *   waves replace them. A target chart without an `updateStrategy` value (before it was added, e.g.
- *   1.25) cannot be held: refused before anything moves, with the reason.
+ *   1.25) cannot be held: refused before anything moves, with the reason. The held revision is marked
+ *   in helm's history (`--description`, HOLD_DESCRIPTION), so the user's own `updateStrategy` is
+ *   always read from the newest revision that is not the hold — before the upgrade, after it, and
+ *   after a crash between the upgrade and the engine's save: the held OnDelete is never taken for
+ *   the user's.
  * - the hold is given back after the last wave: the user's own `updateStrategy` value (or none, the
  *   chart's default) by a second `helm upgrade` at the same version (the template does not change, so
  *   no pod is replaced).
@@ -17,7 +21,7 @@
 import type { Agent } from '../../domain/upgrade/ambient/index.js';
 import type { AgentHold } from '../../engine/ports.js';
 import { CodedError, ErrorCode } from '../../errors.js';
-import type { IstioChart } from '../helm/commands.js';
+import type { HistoryEntry, IstioChart } from '../helm/commands.js';
 import { revisionBefore } from '../helm/commands.js';
 import type { Helm } from '../helm/helm.js';
 
@@ -57,6 +61,23 @@ export function holdSets(
   return set;
 }
 
+/** What the bot's held upgrade records in the release's history (`helm upgrade --description`): a
+ * revision carrying it holds the bot's OnDelete, never the user's own strategy. */
+export const HOLD_DESCRIPTION = 'istio-upgrade-bot: held at OnDelete for node waves (ADR 20)';
+
+/**
+ * The revision whose values are the user's own: the newest one that is not the bot's hold (its
+ * description) and did not fail or stay pending (a failed held upgrade's description is helm's error,
+ * and its values are the hold's). null: none (then the current values are taken).
+ */
+export function userRevision(history: HistoryEntry[]): number | null {
+  const h = [...history].sort((a, b) => b.revision - a.revision);
+  const mine = h.find(
+    (e) => e.description !== HOLD_DESCRIPTION && e.status !== 'failed' && !e.status.startsWith('pending'),
+  );
+  return mine?.revision ?? null;
+}
+
 export class AgentReleases {
   constructor(private readonly helm: Helm) {}
 
@@ -74,7 +95,40 @@ export class AgentReleases {
       );
   }
 
-  /** The held upgrade of each release; idempotent (a release at `to` and held is not upgraded again). */
+  /**
+   * Each release's `updateStrategy` as its user gave it, read from helm's own history: the values of
+   * the newest revision that is not the bot's hold (userRevision). Changes nothing; gives the same
+   * answer before the held upgrade, after it, and after a crash between the two.
+   */
+  async userStrategies(
+    releases: AgentRelease[],
+    namespace: string,
+    signal?: AbortSignal,
+  ): Promise<AgentHold[]> {
+    const out: AgentHold[] = [];
+    for (const r of releases) {
+      const history = await this.helm.history(r.release, namespace, signal);
+      if (history.length === 0)
+        throw new CodedError(ErrorCode.HelmFailed, `helm release ${r.release} in ${namespace} is gone`);
+      const rev = userRevision(history);
+      const latest = history[history.length - 1]!.revision;
+      const values = await this.helm.values(
+        r.release,
+        namespace,
+        signal,
+        rev === null || rev === latest ? undefined : rev,
+      );
+      const strategy = values.updateStrategy as Record<string, unknown> | undefined | null;
+      out.push({ ...r, userStrategy: strategy ?? null });
+    }
+    return out;
+  }
+
+  /**
+   * The held upgrade of each release; idempotent (a release at `to` whose newest revision is the
+   * bot's deployed hold is not upgraded again). The holds returned are `prior`'s where it has the
+   * release (never re-read); otherwise read by userStrategies before the release is changed.
+   */
   async upgrade(
     releases: AgentRelease[],
     namespace: string,
@@ -85,19 +139,18 @@ export class AgentReleases {
   ): Promise<AgentHold[]> {
     const holds: AgentHold[] = [];
     for (const r of releases) {
-      const info = await this.helm.release(r.release, namespace, signal);
-      if (!info)
+      const before = prior?.find((h) => h.release === r.release && h.agent === r.agent);
+      holds.push(before ?? (await this.userStrategies([r], namespace, signal))[0]!);
+      const history = await this.helm.history(r.release, namespace, signal);
+      const last = history[history.length - 1];
+      if (!last)
         throw new CodedError(ErrorCode.HelmFailed, `helm release ${r.release} in ${namespace} is gone`);
+      const held =
+        last.chartVersion === to.version &&
+        last.description === HOLD_DESCRIPTION &&
+        last.status === 'deployed';
+      if (held) continue;
       const values = await this.helm.values(r.release, namespace, signal);
-      const strategy = values.updateStrategy as Record<string, unknown> | undefined;
-      const before = prior?.find((h) => h.release === r.release);
-      const held = info.chartVersion === to.version && strategy?.type === 'OnDelete';
-      holds.push({
-        ...r,
-        // a re-run keeps what the first run saw before it held the release
-        userStrategy: before ? before.userStrategy : held ? null : (strategy ?? null),
-      });
-      if (held && info.status === 'deployed') continue;
       await this.helm.upgrade(
         r.release,
         CHART[r.agent],
@@ -105,6 +158,7 @@ export class AgentReleases {
         namespace,
         holdSets(values, from, to),
         signal,
+        { description: HOLD_DESCRIPTION },
       );
     }
     return holds;

@@ -59,13 +59,15 @@ export const listArgs = (namespace: string | null): string[] => [
   'json',
 ];
 
-/** The user-supplied values of a release (what `helm install -f/--set` was given), as JSON. */
-export const getValuesArgs = (release: string, namespace: string): string[] => [
+/** The user-supplied values of a release (what `helm install -f/--set` was given), as JSON; of one
+ * stored `revision` when given (`--revision`), else of the current one. */
+export const getValuesArgs = (release: string, namespace: string, revision?: number): string[] => [
   'get',
   'values',
   release,
   '-n',
   namespace,
+  ...(revision === undefined ? [] : ['--revision', String(revision)]),
   '-o',
   'json',
 ];
@@ -75,6 +77,8 @@ export interface ChangeOptions {
   valuesFile?: string;
   /** `--set key=value` pairs, in order. */
   set?: [string, string][];
+  /** `--description`: what the release revision records in `helm history` (e.g. the bot's hold). */
+  description?: string;
   timeoutMs: number;
 }
 
@@ -111,6 +115,7 @@ export function upgradeArgs(release: string, chart: string[], namespace: string,
     '--reset-then-reuse-values',
     ...(o.valuesFile ? ['-f', o.valuesFile] : []),
     ...setArgs(o.set),
+    ...(o.description ? ['--description', o.description] : []),
     '--wait',
     '--timeout',
     seconds(o.timeoutMs),
@@ -239,14 +244,28 @@ export interface HistoryEntry {
   revision: number;
   status: string;
   chartVersion: string;
+  /** What helm recorded for the revision (`Install complete`, `Upgrade complete`, an error, or the
+   * `--description` it was given); absent in older output. */
+  description?: string;
 }
 
-/** `helm history -o json`: `[{revision: 1, status, chart: "base-1.25.3", …}]`, sorted by revision. */
+/** `helm history -o json`: `[{revision: 1, status, chart: "base-1.25.3", description, …}]`, sorted by revision. */
 export function parseHistory(stdout: string): HistoryEntry[] | null {
   const rel = parseList(stdout);
   if (rel === null) return null;
+  const descriptions = new Map<number, string>();
+  for (const e of JSON.parse(stdout.trim() || '[]') as Record<string, unknown>[])
+    if (typeof e.description === 'string') descriptions.set(Number(e.revision ?? 0), e.description);
   return rel
-    .map((r) => ({ revision: r.revision, status: r.status, chartVersion: r.chartVersion }))
+    .map((r) => {
+      const description = descriptions.get(r.revision);
+      return {
+        revision: r.revision,
+        status: r.status,
+        chartVersion: r.chartVersion,
+        ...(description === undefined ? {} : { description }),
+      };
+    })
     .sort((a, b) => a.revision - b.revision);
 }
 

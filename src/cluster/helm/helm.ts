@@ -72,9 +72,18 @@ export class Helm {
     return (await this.list(namespace, signal)).find((r) => r.name === name) ?? null;
   }
 
-  /** The release's user-supplied values (what `-f`/`--set` gave it). */
-  async values(release: string, namespace: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    const r = await this.run(`helm get values ${release}`, getValuesArgs(release, namespace), signal);
+  /** The release's user-supplied values (what `-f`/`--set` gave it); of one stored `revision` when given. */
+  async values(
+    release: string,
+    namespace: string,
+    signal?: AbortSignal,
+    revision?: number,
+  ): Promise<Record<string, unknown>> {
+    const r = await this.run(
+      `helm get values ${release}${revision === undefined ? '' : ` --revision ${revision}`}`,
+      getValuesArgs(release, namespace, revision),
+      signal,
+    );
     const v = parseValues(r.stdout);
     if (!v) throw new CodedError(ErrorCode.HelmFailed, `helm get values ${release} printed no JSON object`);
     return v;
@@ -123,7 +132,8 @@ export class Helm {
     return this.versionOk;
   }
 
-  /** `helm upgrade` to `chart` at exactly `version`, keeping the release's own values. */
+  /** `helm upgrade` to `chart` at exactly `version`, keeping the release's own values; `o.description`
+   * is recorded in the release's history (`--description`). */
   async upgrade(
     release: string,
     chart: IstioChart,
@@ -131,11 +141,13 @@ export class Helm {
     namespace: string,
     set: [string, string][],
     signal?: AbortSignal,
+    o: { description?: string } = {},
   ): Promise<void> {
     await this.checkVersion(signal);
     const args = upgradeArgs(release, chartArgs(this.o.charts, chart, version), namespace, {
       timeoutMs: this.o.timeoutMs,
       set,
+      ...(o.description ? { description: o.description } : {}),
     });
     await this.run(`helm upgrade ${release}`, args, signal);
   }
