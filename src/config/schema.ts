@@ -19,6 +19,21 @@ const duration = (name: string, def: string) =>
     })
     .describe(name);
 
+/** A URL's userinfo is absent, or both a user and a password, each decodable. */
+function credentialsComplete(v: string): boolean {
+  if (!URL.canParse(v)) return true; // said by the check before
+  const u = new URL(v);
+  if (u.username === '' && u.password === '') return true;
+  if (u.username === '' || u.password === '') return false;
+  try {
+    decodeURIComponent(u.username);
+    decodeURIComponent(u.password);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const principal = z
   .string()
   .regex(/^(\*|[UWS][A-Z0-9]+)$/, 'a Slack user id (U…/W…), a user-group id (S…) or "*"');
@@ -106,6 +121,14 @@ export const envSchema = z.object({
     .default('istio-system'),
   /** Istio supports canary jumps of at most 2 minors; a larger value is an explicit operator override. */
   CANARY_MAX_MINOR_JUMP: z.coerce.number().int().min(1).max(10).default(2),
+  /** Ambient meshes (ADR 20): ztunnel and istio-cni at most this many minors behind the target. Istio
+   * supports 1; a larger value is an explicit operator override (a test mesh: 1.25 → 1.31-dev is 6). */
+  AMBIENT_MAX_MINOR_SKEW: z.coerce.number().int().min(1).max(10).default(1),
+  /** Ambient meshes: cordon each node wave's nodes while their ztunnel is replaced (never a drain). */
+  AMBIENT_CORDON: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   ISTIOCTL_DOWNLOAD_URL: optionalUrl,
   /** The Istio charts for Helm-managed meshes: a chart repository URL or an `oci://` reference. */
   ISTIO_HELM_REPO: z
@@ -118,7 +141,13 @@ export const envSchema = z.object({
     // fall back to the official repository without a word (src/cluster/registry.ts)
     .refine(
       (v) => v.startsWith('oci://') || URL.canParse(v),
-      'not a valid URL (check the host and port); write e.g. https://charts.example.com/istio',
+      'not a valid URL (check the host and port, and percent-encode reserved characters of a password, e.g. # as %23); write e.g. https://charts.example.com/istio',
+    )
+    // credentials ride in the URL (never shown, never on helm's argv: src/cluster/helm/chart-access.ts);
+    // half of them would reach helm as no credentials at all
+    .refine(
+      credentialsComplete,
+      'credentials in the URL must be user:password@ (both, percent-encoded), e.g. https://bot:TOKEN@charts.example.com/istio',
     )
     .default('https://blob.istio.io/istio-release/charts'),
   /** The helm binary for Helm-managed meshes (default: `helm` on PATH). */

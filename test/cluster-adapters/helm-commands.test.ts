@@ -1,8 +1,10 @@
 // The helm argv the Helm canary path builds and the helm output it reads (pure, table-tested).
 import { describe, expect, it } from 'vitest';
 import {
+  CHART_REPO_NAME,
   carriedValues,
   chartArgs,
+  credentialTexts,
   getValuesArgs,
   helmSupports,
   installArgs,
@@ -12,6 +14,10 @@ import {
   parseHistory,
   parseList,
   parseValues,
+  redact,
+  registryLoginArgs,
+  repositoriesFile,
+  repoUpdateFailed,
   revisionBefore,
   rollbackArgs,
   targetArgs,
@@ -51,6 +57,82 @@ describe('ISTIO_HELM_REPO', () => {
       '--version',
       '1.26.3',
     ]);
+  });
+});
+
+describe('ISTIO_HELM_REPO with credentials', () => {
+  const auth = { username: 'bot', password: 'pa:ss/w@rd' };
+  it.each([
+    [
+      'https://bot:pa%3Ass%2Fw%40rd@charts.example/istio/',
+      { kind: 'repo', url: 'https://charts.example/istio', auth },
+    ],
+    ['http://bot:pa%3Ass%2Fw%40rd@127.0.0.1:8879', { kind: 'repo', url: 'http://127.0.0.1:8879', auth }],
+    [
+      'oci://bot:pa%3Ass%2Fw%40rd@registry.example/istio/charts',
+      { kind: 'oci', base: 'oci://registry.example/istio/charts', auth },
+    ],
+    ['https://token-only@charts.example/istio', null],
+    ['https://:password-only@charts.example/istio', null],
+    ['https://bot:%E0%A4%A@charts.example/istio', null],
+  ])('%s', (text, want) => {
+    expect(parseChartSource(text)).toEqual(want);
+  });
+
+  it('a repository with credentials is named through the bot’s repositories.yaml: no URL, user or password on argv', () => {
+    const src = parseChartSource('https://bot:pa%3Ass%2Fw%40rd@charts.example/istio')!;
+    expect(chartArgs(src, 'istiod', '1.26.3')).toEqual([`${CHART_REPO_NAME}/istiod`, '--version', '1.26.3']);
+    expect(JSON.parse(repositoriesFile(src as typeof src & { kind: 'repo' }))).toEqual({
+      apiVersion: '',
+      repositories: [
+        {
+          name: CHART_REPO_NAME,
+          url: 'https://charts.example/istio',
+          username: 'bot',
+          password: 'pa:ss/w@rd',
+          pass_credentials_all: false,
+        },
+      ],
+    });
+  });
+
+  it('an OCI registry with credentials: the chart reference without them, the password for stdin only', () => {
+    const src = parseChartSource('oci://bot:pa%3Ass%2Fw%40rd@registry.example:5000/istio/charts')!;
+    expect(chartArgs(src, 'base', '1.26.3')).toEqual([
+      'oci://registry.example:5000/istio/charts/base',
+      '--version',
+      '1.26.3',
+    ]);
+    const login = registryLoginArgs(src as typeof src & { kind: 'oci' });
+    expect(login).toEqual([
+      'registry',
+      'login',
+      'registry.example:5000',
+      '--username',
+      'bot',
+      '--password-stdin',
+    ]);
+    expect(login.join(' ')).not.toContain('pa:ss');
+  });
+
+  it('the credentials are scrubbed in every form helm or a server may print them', () => {
+    const src = parseChartSource('https://bot:pa%3Ass%2Fw%40rd@charts.example/istio')!;
+    const basic = Buffer.from('bot:pa:ss/w@rd').toString('base64');
+    const text = `failed pa:ss/w@rd, pa%3Ass%2Fw%40rd, bot:pa:ss/w@rd, Basic ${basic}`;
+    const out = redact(text, credentialTexts(src));
+    for (const s of ['pa:ss', 'pa%3Ass', basic]) expect(out).not.toContain(s);
+    expect(credentialTexts(parseChartSource('https://charts.example/istio')!)).toEqual([]);
+  });
+
+  it('helm repo update: a repository it could not read (stdout, exit 0 in helm 3) is a failure', () => {
+    expect(
+      repoUpdateFailed(
+        'Hang tight while we grab the latest from your chart repositories...\n...Unable to get an update from the "istio-upgrade-bot-charts" chart repository (http://127.0.0.1:1):\n\tfailed to fetch http://127.0.0.1:1/index.yaml : 401 Unauthorized\nUpdate Complete.',
+      ),
+    ).toBe(
+      'Unable to get an update from the "istio-upgrade-bot-charts" chart repository (http://127.0.0.1:1):\n\tfailed to fetch http://127.0.0.1:1/index.yaml : 401 Unauthorized',
+    );
+    expect(repoUpdateFailed('...Successfully got an update from the "x" chart repository')).toBeNull();
   });
 });
 

@@ -41,7 +41,52 @@ describe('runHelm', () => {
       `HELM_CONFIG_HOME=${root}/home/config`,
       `HELM_DATA_HOME=${root}/home/data`,
       'HELM_DRIVER=secret',
+      `HELM_REGISTRY_CONFIG=${root}/home/config/registry/config.json`,
+      `HELM_REPOSITORY_CACHE=${root}/home/cache/repository`,
+      `HELM_REPOSITORY_CONFIG=${root}/home/config/repositories.yaml`,
     ]);
+  });
+
+  it('stdin: the given input (a --password-stdin password), not on argv; none: stdin is closed', async () => {
+    const bin = script('stdin-helm', 'printf "%s\\n" "$@"; echo ---; cat');
+    const r = await runHelm(bin, ['registry', 'login', 'r.example', '--password-stdin'], {
+      timeoutMs: 10_000,
+      what: 'helm registry login',
+      home: root,
+      input: 'pa55word',
+    });
+    expect(r.stdout).toBe('registry\nlogin\nr.example\n--password-stdin\n---\npa55word');
+    const none = await runHelm(bin, ['list'], { timeoutMs: 10_000, what: 'helm list', home: root });
+    expect(none.stdout).toBe('list\n---');
+  });
+
+  it('the chart source’s credentials (secrets) are scrubbed from the message, in any form helm prints them', async () => {
+    const bin = script(
+      'fail-secret-helm',
+      'echo "Error: failed to fetch https://charts.example/index.yaml as bot with pa55word (cGE1NXdvcmQ=)" >&2; exit 1',
+    );
+    const e = await runHelm(bin, ['show', 'values'], {
+      timeoutMs: 10_000,
+      what: 'helm show values istiod',
+      home: root,
+      secrets: ['pa55word', 'cGE1NXdvcmQ='],
+    }).then(
+      () => {
+        throw new Error('helm did not fail');
+      },
+      (x: unknown) => x as Error & { details: { stderr: string } },
+    );
+    expect(e.message).toBe(
+      'helm show values istiod failed (exit 1): Error: failed to fetch https://charts.example/index.yaml as bot with [Redacted] ([Redacted])',
+    );
+    expect(JSON.stringify(e.details)).not.toContain('pa55word');
+  });
+
+  it('ISTIO_HELM_REPO (it may hold credentials) does not reach helm’s environment', async () => {
+    process.env.ISTIO_HELM_REPO = 'https://bot:pa55word@charts.example/istio';
+    const bin = script('env-repo-helm', 'env | grep -c pa55word || true');
+    const r = await runHelm(bin, ['version'], { timeoutMs: 10_000, what: 'helm version', home: root });
+    expect(r.stdout.trim()).toBe('0');
   });
 
   it('the bot’s own credentials (Slack, Redis, Prometheus) do not reach helm’s environment', async () => {

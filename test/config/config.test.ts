@@ -66,6 +66,33 @@ describe('loadConfig', () => {
     }
   });
 
+  it('ISTIO_HELM_REPO: credentials in the URL are user:password or refused, and the answer never quotes them', () => {
+    for (const ok of [
+      'https://bot:s3cr%23t@charts.example.com/istio',
+      'oci://bot:s3cret@registry.example.com/istio/charts',
+    ])
+      expect(loadConfig({ ...base, ISTIO_HELM_REPO: ok }).ok).toBe(true);
+    for (const bad of [
+      'https://s3cret-token@charts.example.com/istio',
+      'https://:s3cret@charts.example.com/istio',
+      'https://bot:s3cret%E0%A4%A@charts.example.com/istio',
+    ]) {
+      const r = loadConfig({ ...base, ISTIO_HELM_REPO: bad });
+      expect(r.ok).toBe(false);
+      if (r.ok) continue;
+      const text = formatConfigErrors(r.error);
+      expect(text).toMatch(/ISTIO_HELM_REPO: credentials in the URL must be user:password@/);
+      expect(text).not.toContain('s3cret');
+    }
+    // a password with a raw `#` cuts the URL short: refused, and not quoted either
+    const r = loadConfig({ ...base, ISTIO_HELM_REPO: 'https://bot:s3c#ret@charts.example.com/istio' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.join('\n')).toMatch(/ISTIO_HELM_REPO: not a valid URL .*percent-encode/);
+      expect(r.error.join('\n')).not.toContain('s3c');
+    }
+  });
+
   it('lists every problem at once, each naming its variable', () => {
     const r = loadConfig({
       SLACK_BOT_TOKEN: 'xoxp-user-token',

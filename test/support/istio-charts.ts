@@ -89,15 +89,33 @@ export interface ChartRepo {
   url: string;
   /** Requests answered, by path (what helm fetched). */
   served: string[];
+  /** Requests refused for want of the right basic credentials (only with `auth`), by path. */
+  refused: string[];
   close(): Promise<void>;
 }
 
-/** Serves the repository directory (index.yaml and the .tgz files) on 127.0.0.1. */
-export async function serveIstioCharts(dir: string): Promise<ChartRepo> {
+/**
+ * Serves the repository directory (index.yaml and the .tgz files) on 127.0.0.1; with `auth`, only to
+ * requests carrying those basic credentials (401 with a Basic challenge otherwise, as a private chart
+ * repository such as ChartMuseum or Artifactory answers). `url` never holds the credentials.
+ */
+export async function serveIstioCharts(
+  dir: string,
+  o: { auth?: { username: string; password: string } } = {},
+): Promise<ChartRepo> {
   const files = new Set(readdirSync(dir).filter((f) => f === 'index.yaml' || f.endsWith('.tgz')));
   const served: string[] = [];
+  const refused: string[] = [];
+  const want = o.auth
+    ? `Basic ${Buffer.from(`${o.auth.username}:${o.auth.password}`).toString('base64')}`
+    : null;
   const server: Server = createServer((req, res) => {
     const name = decodeURIComponent((req.url ?? '/').split('?')[0]!.replace(/^\/+/, ''));
+    if (want !== null && req.headers.authorization !== want) {
+      refused.push(name);
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="charts"' }).end('unauthorized');
+      return;
+    }
     served.push(name);
     if (!files.has(name)) {
       res.writeHead(404).end('not found');
@@ -111,6 +129,7 @@ export async function serveIstioCharts(dir: string): Promise<ChartRepo> {
   return {
     url: `http://127.0.0.1:${port}`,
     served,
+    refused,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

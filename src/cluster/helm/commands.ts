@@ -3,35 +3,22 @@
  * (istio.io docs/setup/upgrade/helm). Every call is an argv array; nothing goes through a shell.
  */
 
-/** Where the Istio charts come from: a chart repository (`--repo URL`) or an OCI registry path. */
-export type ChartSource = { kind: 'repo'; url: string } | { kind: 'oci'; base: string };
-
-/** The official location (istio.io, 2026): https://blob.istio.io/istio-release/charts (or OCI
- * oci://ghcr.io/istio/release/charts). */
-export const DEFAULT_ISTIO_HELM_REPO = 'https://blob.istio.io/istio-release/charts';
-
-/** `ISTIO_HELM_REPO`: an http(s) chart repository or an `oci://` reference; null when neither. */
-export function parseChartSource(text: string): ChartSource | null {
-  const s = text.trim().replace(/\/+$/, '');
-  if (/^oci:\/\/[^/\s]+\/\S+$/.test(s)) return { kind: 'oci', base: s };
-  try {
-    const u = new URL(s);
-    if ((u.protocol === 'https:' || u.protocol === 'http:') && u.hostname) return { kind: 'repo', url: s };
-  } catch {
-    // not a URL
-  }
-  return null;
-}
-
-/** `ztunnel` and `cni` (istio-cni): the ambient node agents' charts (src/cluster/ambient, ADR 20). */
-export type IstioChart = 'base' | 'istiod' | 'gateway' | 'ztunnel' | 'cni';
-
-/** The chart at exactly `version`: `istiod --repo URL --version V` or `oci://…/istiod --version V`. */
-export function chartArgs(src: ChartSource, chart: IstioChart, version: string): string[] {
-  return src.kind === 'oci'
-    ? [`${src.base}/${chart}`, '--version', version]
-    : [chart, '--repo', src.url, '--version', version];
-}
+export {
+  CHART_REPO_NAME,
+  type ChartCredentials,
+  type ChartSource,
+  chartArgs,
+  credentialTexts,
+  DEFAULT_ISTIO_HELM_REPO,
+  describeChartSource,
+  type IstioChart,
+  parseChartSource,
+  redact,
+  registryLoginArgs,
+  repositoriesFile,
+  repoUpdateArgs,
+  repoUpdateFailed,
+} from './chart-source.js';
 
 /** Flags that point helm at a cluster; empty for in-cluster (client-go falls back to the pod's SA). */
 export interface HelmTarget {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { ChartAccess } from './chart-access.js';
 import {
   type ChangeOptions,
   type ChartSource,
@@ -45,11 +46,16 @@ export interface HelmOptions {
 
 export class Helm {
   private readonly runner: HelmRunner;
+  /** The chart source's credentials, given to helm without argv (chart-access.ts). */
+  private readonly access: ChartAccess;
   constructor(readonly o: HelmOptions) {
     this.runner = o.runner ?? runHelm;
+    this.access = new ChartAccess(o.charts, o.home, (what, args, x, signal) =>
+      this.run(what, args, signal, x.input),
+    );
   }
 
-  private run(what: string, args: string[], signal?: AbortSignal): Promise<HelmRunResult> {
+  private run(what: string, args: string[], signal?: AbortSignal, input?: string): Promise<HelmRunResult> {
     return this.runner(this.o.bin, [...args, ...targetArgs(this.o.target)], {
       // helm's own --timeout is timeoutMs: the process gets a little more, to say why it gave up
       timeoutMs: this.o.timeoutMs + 30_000,
@@ -57,6 +63,8 @@ export class Helm {
       what,
       home: this.o.home,
       logger: this.o.logger,
+      secrets: this.access.secrets,
+      ...(input !== undefined ? { input } : {}),
     });
   }
 
@@ -109,6 +117,7 @@ export class Helm {
       const opts: ChangeOptions = { timeoutMs: this.o.timeoutMs, set: o.set ?? [] };
       if (valuesFile) opts.valuesFile = valuesFile;
       const args = installArgs(release, chartArgs(this.o.charts, chart, version), namespace, opts);
+      await this.access.ready(signal);
       await this.run(`helm install ${release}`, args, signal);
     });
   }
@@ -144,6 +153,7 @@ export class Helm {
     o: { description?: string } = {},
   ): Promise<void> {
     await this.checkVersion(signal);
+    await this.access.ready(signal);
     const args = upgradeArgs(release, chartArgs(this.o.charts, chart, version), namespace, {
       timeoutMs: this.o.timeoutMs,
       set,
@@ -154,6 +164,7 @@ export class Helm {
 
   /** The chart's default values at exactly `version`, as YAML text (`helm show values`). */
   async showValues(chart: IstioChart, version: string, signal?: AbortSignal): Promise<string> {
+    await this.access.ready(signal);
     const r = await this.run(
       `helm show values ${chart}`,
       showValuesArgs(chartArgs(this.o.charts, chart, version)),

@@ -7,7 +7,8 @@
  * HELM_NAMESPACE, HELM_KUBECONTEXT or HELM_DRIVER would point it elsewhere); helm's config, cache
  * and data homes are the bot's own directory (no repositories or plugins of the host), and the
  * storage driver is `secret` (Helm's default, what the Istio docs use). The environment and the
- * values files are never logged; stderr is scrubbed of secrets.
+ * values files are never logged; stderr is scrubbed of secrets, and of the chart source's credentials
+ * (`secrets`), which never reach argv (src/cluster/helm/chart-access.ts).
  */
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -15,6 +16,7 @@ import { childEnv } from '../child-env.js';
 import { stderrTail } from '../istioctl/errors.js';
 import { runInGroup } from '../istioctl/process-group.js';
 import { classifyText } from '../kube/faults.js';
+import { redact } from './chart-source.js';
 
 export interface HelmRunOptions {
   timeoutMs: number;
@@ -25,6 +27,10 @@ export interface HelmRunOptions {
   home: string;
   logger?: Logger | undefined;
   killGraceMs?: number;
+  /** Written to helm's stdin (`--password-stdin`); never logged. */
+  input?: string | undefined;
+  /** Texts scrubbed from every message and log line of this call (the chart source's credentials). */
+  secrets?: readonly string[] | undefined;
 }
 
 export interface HelmRunResult {
@@ -44,8 +50,16 @@ export function helmEnv(base: NodeJS.ProcessEnv, home: string): Record<string, s
   env.HELM_CACHE_HOME = `${home}/cache`;
   env.HELM_DATA_HOME = `${home}/data`;
   env.HELM_DRIVER = 'secret';
+  // named, so the files the bot writes there (chart-access.ts) are the ones helm reads
+  env.HELM_REPOSITORY_CONFIG = repositoryConfig(home);
+  env.HELM_REPOSITORY_CACHE = `${home}/cache/repository`;
+  env.HELM_REGISTRY_CONFIG = registryConfig(home);
   return env;
 }
+
+/** The bot's own repositories.yaml (a repository with credentials) and OCI registry logins. */
+export const repositoryConfig = (home: string): string => `${home}/config/repositories.yaml`;
+export const registryConfig = (home: string): string => `${home}/config/registry/config.json`;
 
 export const runHelm: HelmRunner = async (bin, args, opts) => {
   if (opts.signal?.aborted)
@@ -55,8 +69,12 @@ export const runHelm: HelmRunner = async (bin, args, opts) => {
     timeoutMs: opts.timeoutMs,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
   });
-  const { stdout, stderr } = r;
+  const secrets = opts.secrets ?? [];
+  const stdout = r.stdout;
+  // what helm says goes into messages and logs: the chart source's credentials scrubbed out
+  const stderr = redact(r.stderr, secrets);
   const why = r.stopped;
   if (r.leftover) opts.logger?.error({ bin }, `${opts.what}: a process of its group survived SIGKILL`);
   // argv holds names, chart references and file paths only (values go in files); never the env.
@@ -77,7 +95,7 @@ export const runHelm: HelmRunner = async (bin, args, opts) => {
   if (why === 'cancel')
     throw new CodedError(ErrorCode.HelmFailed, `${opts.what} was cancelled`, { cancelled: true });
   if (r.failed || (r.exitCode ?? 0) !== 0) {
-    const tail = stderrTail(stderr) || stderrTail(stdout);
+    const tail = stderrTail(stderr) || stderrTail(redact(stdout, secrets));
     const exit = r.exitCode === undefined ? 'killed' : `exit ${r.exitCode}`;
     const err = new CodedError(
       ErrorCode.HelmFailed,

@@ -73,6 +73,8 @@ export interface GroupRunOptions {
   killGraceMs?: number;
   maxBuffer?: number;
   stripFinalNewline?: boolean;
+  /** Written to stdin, which is then closed (e.g. a password for `--password-stdin`); none: no stdin. */
+  input?: string;
 }
 
 export interface GroupRun {
@@ -100,7 +102,7 @@ export async function runInGroup(bin: string, args: string[], o: GroupRunOptions
     env: o.env,
     maxBuffer: o.maxBuffer ?? 64 * 1024 * 1024,
     reject: false,
-    stdin: 'ignore',
+    ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' as const }),
     stripFinalNewline: o.stripFinalNewline ?? true,
   });
   let why: 'timeout' | 'cancel' | undefined;
