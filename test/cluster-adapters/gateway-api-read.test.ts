@@ -66,6 +66,18 @@ describe('toGateway', () => {
     });
   });
 
+  it('a custom class with istiod’s controller name: its class is kept, its Deployment is <name>-<class>', () => {
+    const g = toGateway(
+      gw({ spec: { gatewayClassName: 'edge' } }),
+      new Map(),
+      new Map([
+        ['ingress/web-edge', { ...dep('1-25-3'), metadata: { name: 'web-edge', namespace: 'ingress' } }],
+      ]),
+    );
+    expect(g).toMatchObject({ className: 'edge', deployment: 'web-edge', renderedBy: '1-25-3' });
+    expect(toGateway(gw(), new Map(), new Map())).not.toHaveProperty('className');
+  });
+
   it('no Deployment yet, or one without the annotation: rendered by nobody', () => {
     expect(toGateway(gw(), new Map(), new Map()).renderedBy).toBeNull();
     expect(renderedBy(dep())).toBeNull();

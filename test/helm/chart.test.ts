@@ -192,6 +192,12 @@ describe.skipIf(!gate.run)('helm chart', () => {
         verbs: ['get', 'list', 'watch', 'patch'],
       },
     ]);
+    // GatewayClasses: only read (which are istiod's)
+    expect(
+      rulesOf(main).filter((rule) => covers(rule, 'gateway.networking.k8s.io', 'gatewayclasses')),
+    ).toEqual([
+      { apiGroups: ['gateway.networking.k8s.io'], resources: ['gatewayclasses'], verbs: ['get', 'list'] },
+    ]);
     // and without istioctlSecretsAccess there is no Secret rule at all
     const off = await render('t', 'iub', ['-f', CI_VALUES, '--set', 'rbac.istioctlSecretsAccess=false']);
     const all = [...byKind(off, 'ClusterRole'), ...byKind(off, 'Role')].flatMap(rulesOf);

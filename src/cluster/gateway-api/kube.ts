@@ -3,8 +3,9 @@
  * src/domain/upgrade/gateway-api.ts). Every request through KubeClient.request (own timeout,
  * transient faults retried, the step's AbortSignal).
  *
- * - list: Gateways of class `istio` (gateway.networking.k8s.io v1, then v1beta1; a cluster without the
- *   CRDs has none), their namespaces' `istio.io/rev` labels, and the Deployments istiod's gateway
+ * - list: Gateways istiod deploys as gateways — class `istio`, or any GatewayClass whose controllerName
+ *   is istiod's (`istioGatewayClasses`; gateway.networking.k8s.io v1, then v1beta1; a cluster without
+ *   the CRDs has none), their namespaces' `istio.io/rev` labels, and the Deployments istiod's gateway
  *   controller renders (label `gateway.istio.io/managed=istio.io-gateway-controller`), whose pod
  *   template annotation `istio.io/rev` names the revision that rendered them.
  * - setRevLabel: a merge patch of the Gateway's `istio.io/rev` label (istiod re-renders on a label
@@ -13,7 +14,12 @@
  *   rollout as `kubectl rollout status` would, then checks that every live pod carries the revision.
  */
 import { CustomObjectsApi, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
-import { GATEWAY_CLASS, type GatewayApiGateway, gatewayKey } from '../../domain/upgrade/gateway-api.js';
+import {
+  GATEWAY_CLASS,
+  type GatewayApiGateway,
+  gatewayKey,
+  istioGatewayClasses,
+} from '../../domain/upgrade/gateway-api.js';
 import type { GatewayApiGateways } from '../../engine/ports.js';
 import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -26,6 +32,11 @@ const GROUP = 'gateway.networking.k8s.io';
 const REV = 'istio.io/rev';
 export const MANAGED_SELECTOR = 'gateway.istio.io/managed=istio.io-gateway-controller';
 const NAME_OVERRIDE = 'gateway.istio.io/name-override';
+
+export interface GatewayClassObj {
+  metadata?: { name?: string };
+  spec?: { controllerName?: string };
+}
 
 export interface GatewayObj {
   metadata?: {
@@ -63,9 +74,11 @@ export function toGateway(
 ): GatewayApiGateway {
   const namespace = g.metadata?.namespace ?? '';
   const deployment = deploymentName(g);
+  const className = g.spec?.gatewayClassName ?? GATEWAY_CLASS;
   return {
     namespace,
     name: g.metadata?.name ?? '',
+    ...(className !== GATEWAY_CLASS ? { className } : {}),
     revLabel: g.metadata?.labels?.[REV] ?? null,
     namespaceRev: nsRev.get(namespace) ?? null,
     managed: isManaged(g),
@@ -205,7 +218,8 @@ export class KubeGatewayApiGateways implements GatewayApiGateways {
     );
   }
 
-  /** Gateways of class istio, not being deleted; none when no Gateway API version is served. */
+  /** Gateways istiod deploys as gateways (class istio or with its controller name), not being deleted;
+   * none when no Gateway API version is served. */
   private async gateways(signal?: AbortSignal): Promise<GatewayObj[]> {
     for (const version of ['v1', 'v1beta1']) {
       const items = await listAll(
@@ -221,11 +235,33 @@ export class KubeGatewayApiGateways implements GatewayApiGateways {
       );
       if (items === null) continue;
       this.version = version;
-      return items.filter(
-        (g) => g.spec?.gatewayClassName === GATEWAY_CLASS && !g.metadata?.deletionTimestamp,
-      );
+      const live = items.filter((g) => !g.metadata?.deletionTimestamp);
+      if (live.length === 0) return [];
+      const classes = await this.classes(version, signal);
+      return live.filter((g) => classes.has(g.spec?.gatewayClassName ?? ''));
     }
     return [];
+  }
+
+  /** The classes istiod deploys gateways for, from the cluster's GatewayClasses. */
+  private async classes(version: string, signal?: AbortSignal): Promise<Set<string>> {
+    const items = await listAll(
+      this.client,
+      `list GatewayClasses (${GROUP}/${version})`,
+      signal,
+      (page, o) =>
+        this.custom.listClusterCustomObject(
+          { group: GROUP, version, plural: 'gatewayclasses', ...page },
+          o,
+        ) as Promise<Listed<GatewayClassObj>>,
+      true,
+    );
+    return istioGatewayClasses(
+      (items ?? []).map((c) => ({
+        name: c.metadata?.name ?? '',
+        controllerName: c.spec?.controllerName ?? '',
+      })),
+    );
   }
 
   private async deployments(signal?: AbortSignal): Promise<Map<string, V1Deployment>> {

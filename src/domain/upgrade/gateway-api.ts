@@ -1,9 +1,10 @@
 /**
- * Gateway API gateways (`gateway.networking.k8s.io` Gateways of class `istio`): which istiod serves
- * each one, when the upgrade moves it, and what the plan says about it. Pure.
+ * Gateway API gateways (`gateway.networking.k8s.io` Gateways of class `istio`, or of a class with
+ * istiod's controller name): which istiod serves each one, when the upgrade moves it, and what the plan
+ * says about it. Pure.
  *
  * istiod's gateway deployment controller (pilot/pkg/config/kube/gateway/deploymentcontroller.go)
- * renders a Deployment `<name>-istio` for every such Gateway that its revision claims
+ * renders a Deployment `<name>-<class>` for every such Gateway that its revision claims
  * (pkg/revisions/tag_watcher.go `IsMine`): the Gateway's `istio.io/rev` label, or when it has none
  * its namespace's `istio.io/rev` label, names a revision or a tag of that revision; no value at all
  * means the `default` tag. The Deployment's pod template carries the annotation `istio.io/rev` with
@@ -20,10 +21,39 @@ import { parseVersion } from '../version.js';
 
 export const GATEWAY_CLASS = 'istio';
 
-/** A Gateway of class `istio` as read from the cluster. */
+/** istiod's gateway controller name (`features.ManagedGatewayController`): the controller of class
+ * `istio`, and of any GatewayClass a user creates with it (deployed exactly like class `istio`). */
+export const ISTIO_GATEWAY_CONTROLLER = 'istio.io/gateway-controller';
+
+/** Classes istiod creates for its other controllers (deploymentcontroller.go `builtinClasses`):
+ * waypoints and ambient east-west gateways (`istio.io/mesh-controller`, `istio.io/eastwest-controller`:
+ * ambient, src/cluster/ambient) and remote gateways (`istio.io/unmanaged-gateway`: never deployed). */
+export const OTHER_ISTIO_CLASSES: readonly string[] = ['istio-waypoint', 'istio-remote', 'istio-east-west'];
+
+/**
+ * The classes whose Gateways istiod deploys as gateways, as its deployment controller decides
+ * (`Reconcile`, read at 1.25.3 and 1.31-dev): a Gateway's class is looked up as a GatewayClass, and its
+ * `controllerName` picks the class info; a class with no GatewayClass object falls back to the
+ * builtin ones, where only `istio` is istiod's gateway controller. So: every GatewayClass with
+ * istiod's controller name, and `istio` while no GatewayClass of that name exists. Pure.
+ */
+export function istioGatewayClasses(classes: { name: string; controllerName: string }[]): Set<string> {
+  const out = new Set(
+    classes
+      .filter((c) => c.controllerName === ISTIO_GATEWAY_CONTROLLER && !OTHER_ISTIO_CLASSES.includes(c.name))
+      .map((c) => c.name),
+  );
+  if (!classes.some((c) => c.name === GATEWAY_CLASS)) out.add(GATEWAY_CLASS);
+  return out;
+}
+
+/** A Gateway that istiod deploys as a gateway (class `istio`, or a class with its controller name), as
+ * read from the cluster. */
 export interface GatewayApiGateway {
   namespace: string;
   name: string;
+  /** Its GatewayClass when not `istio` (a custom class with istiod's controller name). */
+  className?: string;
   /** The Gateway's own `istio.io/rev` label (a revision or a tag); null when absent. */
   revLabel: string | null;
   /** Its namespace's `istio.io/rev` label; null when absent. */

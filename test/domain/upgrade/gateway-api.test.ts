@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   type GatewayApiGateway,
+  ISTIO_GATEWAY_CONTROLLER,
+  istioGatewayClasses,
   type MeshRevisions,
   moveOf,
   planGatewayApi,
@@ -203,5 +205,45 @@ describe('planGatewayApi', () => {
 
   it('no gateways: an empty plan', () => {
     expect(planGatewayApi([], mesh, labels)).toEqual({ ok: true, value: { gateways: [], warnings: [] } });
+  });
+});
+
+describe('istioGatewayClasses (the classes istiod deploys gateways for)', () => {
+  const c = (name: string, controllerName: string) => ({ name, controllerName });
+  const WAYPOINT = 'istio.io/mesh-controller';
+  it.each<[string, { name: string; controllerName: string }[], string[]]>([
+    ['no GatewayClass objects: the builtin `istio` only', [], ['istio']],
+    [
+      'the classes istiod creates: `istio`; waypoints, east-west and remote are other controllers',
+      [
+        c('istio', ISTIO_GATEWAY_CONTROLLER),
+        c('istio-waypoint', WAYPOINT),
+        c('istio-east-west', 'istio.io/eastwest-controller'),
+        c('istio-remote', 'istio.io/unmanaged-gateway'),
+      ],
+      ['istio'],
+    ],
+    [
+      'a custom class with istiod’s controller name is deployed like `istio`',
+      [c('istio', ISTIO_GATEWAY_CONTROLLER), c('edge', ISTIO_GATEWAY_CONTROLLER), c('nginx', 'k8s.io/nginx')],
+      ['edge', 'istio'],
+    ],
+    [
+      'a custom class before istiod created `istio`: both',
+      [c('edge', ISTIO_GATEWAY_CONTROLLER)],
+      ['edge', 'istio'],
+    ],
+    [
+      'a GatewayClass named `istio` of another controller takes the name over (istiod looks the class up first)',
+      [c('istio', 'example.com/other')],
+      [],
+    ],
+    [
+      'the waypoint, east-west and remote names stay ambient’s or unmanaged, whatever controller they name',
+      [c('istio-waypoint', ISTIO_GATEWAY_CONTROLLER), c('istio-remote', ISTIO_GATEWAY_CONTROLLER)],
+      ['istio'],
+    ],
+  ])('%s', (_what, classes, want) => {
+    expect([...istioGatewayClasses(classes)].sort()).toEqual(want);
   });
 });
