@@ -9,12 +9,31 @@
 // - render: manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml (Deployment,
 //   Service, ServiceAccount) as pilot/pkg/config/kube/gateway(common)/deploymentcontroller.go applies
 //   it: Server-Side Apply, field manager `istio.io/gateway-controller`, the Gateway's labels and
-//   annotations copied, the pod template annotated `istio.io/rev: <revision>`.
+//   annotations copied, the pod template annotated `istio.io/rev: <revision>`;
+// - waypoints: class `istio-waypoint` is the controller's `istio.io/mesh-controller` class
+//   (`classInfos`: template `waypoint`, no name suffix, Service type ClusterIP, managed label
+//   `istio.io-mesh-controller`), rendered from files/waypoint.yaml: the Deployment named like the
+//   Gateway, its pods labelled `istio.io/dataplane-mode: none` and running `proxy waypoint`. The
+//   same tag-watcher claim as class `istio`.
 // Only the fields that matter on KWOK's fake pods are rendered (no probes, volumes or env).
 
 export const FIELD_MANAGER = 'istio.io/gateway-controller';
 export const MANAGED_LABEL = 'gateway.istio.io/managed';
 export const MANAGED_VALUE = 'istio.io-gateway-controller';
+export const WAYPOINT_CLASS = 'istio-waypoint';
+/** The classes the controller deploys, as its `classInfos` describe them. */
+export const CLASSES: Record<
+  string,
+  { template: 'kube-gateway' | 'waypoint'; managed: string; nameSuffix: boolean; serviceType: string }
+> = {
+  istio: { template: 'kube-gateway', managed: MANAGED_VALUE, nameSuffix: true, serviceType: 'LoadBalancer' },
+  [WAYPOINT_CLASS]: {
+    template: 'waypoint',
+    managed: 'istio.io-mesh-controller',
+    nameSuffix: false,
+    serviceType: 'ClusterIP',
+  },
+};
 const GATEWAY_NAME = 'gateway.networking.k8s.io/gateway-name';
 const CLASS_NAME = 'gateway.networking.k8s.io/gateway-class-name';
 const OMIT = [
@@ -81,27 +100,33 @@ export function isManaged(gw: StandinGateway): boolean {
 const omit = (m: Record<string, string> | undefined) =>
   Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => !OMIT.includes(k)));
 
+const classOf = (gw: StandinGateway) => CLASSES[gw.spec.gatewayClassName] ?? CLASSES.istio!;
+
+/** `getDefaultName`: `<name>-<class>`, or the bare name for classes without a suffix (waypoints). */
 export const deploymentNameOf = (gw: StandinGateway): string =>
   gw.metadata.annotations?.['gateway.istio.io/name-override'] ||
-  `${gw.metadata.name}-${gw.spec.gatewayClassName}`;
+  (classOf(gw).nameSuffix ? `${gw.metadata.name}-${gw.spec.gatewayClassName}` : gw.metadata.name);
 
 /** The objects the revision's istiod applies for `gw`, in the order it applies them. */
 export function render(gw: StandinGateway, revision: string, version: string, proxyImage: string) {
   const { name, namespace, uid } = gw.metadata;
+  const cls = classOf(gw);
+  const waypoint = cls.template === 'waypoint';
+  const managedLabel = { [MANAGED_LABEL]: cls.managed };
   const modern = minorOf(version) >= 31;
   const deployment = deploymentNameOf(gw);
   const sa = gw.metadata.annotations?.['gateway.istio.io/service-account'] || deployment;
   const infraLabels = { ...(gw.metadata.labels ?? {}) };
   const infraAnnotations = omit(gw.metadata.annotations);
   const owner = {
-    apiVersion: `gateway.networking.k8s.io/${modern ? 'v1' : 'v1beta1'}`,
+    apiVersion: `gateway.networking.k8s.io/${modern || waypoint ? 'v1' : 'v1beta1'}`,
     kind: 'Gateway',
     name,
     uid,
   };
   const gwLabels = {
     [GATEWAY_NAME]: name,
-    ...(modern ? { [CLASS_NAME]: gw.spec.gatewayClassName } : {}),
+    ...(modern || waypoint ? { [CLASS_NAME]: gw.spec.gatewayClassName } : {}),
   };
   const ports = [
     { name: 'status-port', port: 15021, protocol: 'TCP', appProtocol: 'tcp' },
@@ -119,7 +144,9 @@ export function render(gw: StandinGateway, revision: string, version: string, pr
       name: sa,
       namespace,
       annotations: infraAnnotations,
-      labels: { ...infraLabels, [GATEWAY_NAME]: name, [MANAGED_LABEL]: MANAGED_VALUE },
+      labels: waypoint
+        ? { ...infraLabels, ...gwLabels }
+        : { ...infraLabels, [GATEWAY_NAME]: name, ...managedLabel },
       ownerReferences: [owner],
     },
   };
@@ -130,13 +157,13 @@ export function render(gw: StandinGateway, revision: string, version: string, pr
       name: deployment,
       namespace,
       annotations: infraAnnotations,
-      labels: { ...infraLabels, ...gwLabels, [MANAGED_LABEL]: MANAGED_VALUE },
+      labels: waypoint ? { ...infraLabels, ...gwLabels } : { ...infraLabels, ...gwLabels, ...managedLabel },
       ownerReferences: [owner],
     },
     spec: {
       ports,
       selector: { [GATEWAY_NAME]: name },
-      type: gw.metadata.annotations?.['networking.istio.io/service-type'] ?? 'LoadBalancer',
+      type: gw.metadata.annotations?.['networking.istio.io/service-type'] ?? cls.serviceType,
     },
   };
   const deploymentObj = {
@@ -146,7 +173,7 @@ export function render(gw: StandinGateway, revision: string, version: string, pr
       name: deployment,
       namespace,
       annotations: infraAnnotations,
-      labels: { ...infraLabels, ...gwLabels, [MANAGED_LABEL]: MANAGED_VALUE },
+      labels: { ...infraLabels, ...gwLabels, ...managedLabel },
       ownerReferences: [owner],
     },
     spec: {
@@ -162,21 +189,31 @@ export function render(gw: StandinGateway, revision: string, version: string, pr
           },
           labels: {
             'sidecar.istio.io/inject': 'false',
+            ...(waypoint ? { 'istio.io/dataplane-mode': 'none' } : {}),
             'service.istio.io/canonical-name': deployment,
             'service.istio.io/canonical-revision': 'latest',
             ...infraLabels,
             ...gwLabels,
-            [MANAGED_LABEL]: MANAGED_VALUE,
+            ...managedLabel,
           },
         },
         spec: {
-          securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
+          ...(waypoint
+            ? {}
+            : {
+                securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
+              }),
           serviceAccountName: sa,
           containers: [
             {
               name: 'istio-proxy',
               image: proxyImage,
-              args: ['proxy', 'router', '--domain', '$(POD_NAMESPACE).svc.cluster.local'],
+              args: [
+                'proxy',
+                waypoint ? 'waypoint' : 'router',
+                '--domain',
+                '$(POD_NAMESPACE).svc.cluster.local',
+              ],
               ports: [
                 { containerPort: 15020, name: 'metrics', protocol: 'TCP' },
                 { containerPort: 15021, name: 'status-port', protocol: 'TCP' },

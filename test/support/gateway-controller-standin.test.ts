@@ -136,3 +136,62 @@ describe('render (kube-gateway.yaml)', () => {
     expect(deployment.metadata.labels).not.toHaveProperty('gateway.networking.k8s.io/gateway-class-name');
   });
 });
+
+describe('render (waypoint.yaml, class istio-waypoint)', () => {
+  const waypoint = (labels?: Record<string, string>): StandinGateway => ({
+    metadata: { name: 'waypoint', namespace: 'shop', uid: 'u2', ...(labels ? { labels } : {}) },
+    spec: {
+      gatewayClassName: 'istio-waypoint',
+      listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+    },
+  });
+
+  it('a Deployment named like the Gateway, of the mesh controller, running `proxy waypoint` outside the mesh', () => {
+    for (const [rev, version] of [
+      ['1-25-3', '1.25.3'],
+      ['1-31-dev', '1.31-dev'],
+    ] as const) {
+      const { deployment, service, serviceAccount } = render(
+        waypoint(),
+        rev,
+        version,
+        `docker.io/istio/proxyv2:${version}`,
+      );
+      expect(deployment.metadata.name).toBe('waypoint');
+      expect(deployment.metadata.labels).toMatchObject({
+        'gateway.networking.k8s.io/gateway-name': 'waypoint',
+        'gateway.networking.k8s.io/gateway-class-name': 'istio-waypoint',
+        'gateway.istio.io/managed': 'istio.io-mesh-controller',
+      });
+      expect(deployment.metadata.ownerReferences[0]?.apiVersion).toBe('gateway.networking.k8s.io/v1');
+      const t = deployment.spec.template;
+      expect(t.metadata.annotations['istio.io/rev']).toBe(rev);
+      expect(t.metadata.labels).toMatchObject({
+        'sidecar.istio.io/inject': 'false',
+        'istio.io/dataplane-mode': 'none',
+        'gateway.istio.io/managed': 'istio.io-mesh-controller',
+      });
+      expect(t.spec.containers[0]?.args.slice(0, 2)).toEqual(['proxy', 'waypoint']);
+      expect([service.metadata.name, service.spec.type]).toEqual(['waypoint', 'ClusterIP']);
+      expect(service.spec.ports.map((p) => [p.port, p.appProtocol])).toEqual([
+        [15021, 'tcp'],
+        [15008, 'hbone'],
+      ]);
+      expect(serviceAccount.metadata.name).toBe('waypoint');
+      expect(service.metadata.labels).not.toHaveProperty('gateway.istio.io/managed');
+    }
+  });
+
+  it('claimed by the same tag-watcher rule as class istio: following the default tag', () => {
+    const ns = new Map([['shop', null]]);
+    const v = view({ namespaceRev: ns });
+    expect(isMine(waypoint(), '1-25-3', '1.25.3', v)).toBe(true);
+    expect(isMine(waypoint(), '1-31-dev', '1.31-dev', v)).toBe(false);
+    const moved = view({
+      namespaceRev: ns,
+      tags: [{ tag: 'default', revision: '1-31-dev', from: 'webhook' }],
+    });
+    expect(isMine(waypoint(), '1-31-dev', '1.31-dev', moved)).toBe(true);
+    expect(isMine(waypoint(), '1-25-3', '1.25.3', moved)).toBe(false);
+  });
+});

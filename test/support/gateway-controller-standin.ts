@@ -1,13 +1,14 @@
 // STAND-IN for istiod's gateway deployment controller, for the e2e cluster only (KWOK pods are fake:
 // no istiod runs). Every running istiod revision (Deployment `app=istiod` in istio-system, ready)
-// claims the Gateways of class `istio` its tag watcher would (gateway-controller-standin-render.ts,
-// read from source) and Server-Side-Applies their ServiceAccount, Service and Deployment with the
+// claims the Gateways of class `istio` and the waypoints (class `istio-waypoint`) its tag watcher
+// would (gateway-controller-standin-render.ts, read from source) and Server-Side-Applies their ServiceAccount, Service and Deployment with the
 // field manager istiod uses, the pod template annotated `istio.io/rev: <revision>` and the proxy
 // image of that revision's injector values (as `istio-sidecar-injector-<rev>` holds them). Polls the
 // cluster every 500 ms as istiod's informers would notice a change; a cluster without the Gateway API
 // CRDs has nothing to do. Runs in the injector stand-in's daemon (injector-standin-main.ts).
 import * as k8s from '@kubernetes/client-node';
 import {
+  CLASSES,
   type ClaimView,
   deploymentNameOf,
   FIELD_MANAGER,
@@ -117,7 +118,7 @@ export class GatewayControllerStandin {
       })) as {
         items: (StandinGateway & { metadata: { deletionTimestamp?: string } })[];
       };
-      return l.items.filter((g) => g.spec.gatewayClassName === 'istio' && !g.metadata.deletionTimestamp);
+      return l.items.filter((g) => g.spec.gatewayClassName in CLASSES && !g.metadata.deletionTimestamp);
     } catch (e) {
       if ((e as { code?: number }).code === 404) return []; // no Gateway API CRDs
       throw e;
