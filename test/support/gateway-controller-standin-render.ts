@@ -12,9 +12,10 @@
 //   annotations copied, the pod template annotated `istio.io/rev: <revision>`;
 // - waypoints: class `istio-waypoint` is the controller's `istio.io/mesh-controller` class
 //   (`classInfos`: template `waypoint`, no name suffix, Service type ClusterIP, managed label
-//   `istio.io-mesh-controller`), rendered from files/waypoint.yaml: the Deployment named like the
-//   Gateway, its pods labelled `istio.io/dataplane-mode: none` and running `proxy waypoint`. The
-//   same tag-watcher claim as class `istio`.
+//   `istio.io-mesh-controller`, set on every object it applies), rendered from files/waypoint.yaml:
+//   the Deployment named like the Gateway, its pods labelled `istio.io/dataplane-mode: none` and
+//   running `proxy waypoint`. The same tag-watcher claim (deploymentcontroller.go Reconcile:
+//   `tagWatcher.IsMine`) as class `istio`.
 // Only the fields that matter on KWOK's fake pods are rendered (no probes, volumes or env).
 
 export const FIELD_MANAGER = 'istio.io/gateway-controller';
@@ -119,14 +120,14 @@ export function render(gw: StandinGateway, revision: string, version: string, pr
   const infraLabels = { ...(gw.metadata.labels ?? {}) };
   const infraAnnotations = omit(gw.metadata.annotations);
   const owner = {
-    apiVersion: `gateway.networking.k8s.io/${modern || waypoint ? 'v1' : 'v1beta1'}`,
+    apiVersion: `gateway.networking.k8s.io/${modern ? 'v1' : 'v1beta1'}`,
     kind: 'Gateway',
     name,
     uid,
   };
   const gwLabels = {
     [GATEWAY_NAME]: name,
-    ...(modern || waypoint ? { [CLASS_NAME]: gw.spec.gatewayClassName } : {}),
+    ...(modern ? { [CLASS_NAME]: gw.spec.gatewayClassName } : {}),
   };
   const ports = [
     { name: 'status-port', port: 15021, protocol: 'TCP', appProtocol: 'tcp' },
@@ -144,9 +145,7 @@ export function render(gw: StandinGateway, revision: string, version: string, pr
       name: sa,
       namespace,
       annotations: infraAnnotations,
-      labels: waypoint
-        ? { ...infraLabels, ...gwLabels }
-        : { ...infraLabels, [GATEWAY_NAME]: name, ...managedLabel },
+      labels: { ...infraLabels, [GATEWAY_NAME]: name, ...managedLabel },
       ownerReferences: [owner],
     },
   };
@@ -156,8 +155,10 @@ export function render(gw: StandinGateway, revision: string, version: string, pr
     metadata: {
       name: deployment,
       namespace,
-      annotations: infraAnnotations,
-      labels: waypoint ? { ...infraLabels, ...gwLabels } : { ...infraLabels, ...gwLabels, ...managedLabel },
+      annotations: waypoint
+        ? { 'networking.istio.io/traffic-distribution': 'PreferClose', ...infraAnnotations }
+        : infraAnnotations,
+      labels: { ...infraLabels, ...gwLabels, ...managedLabel },
       ownerReferences: [owner],
     },
     spec: {

@@ -160,10 +160,16 @@ describe('render (waypoint.yaml, class istio-waypoint)', () => {
       expect(deployment.metadata.name).toBe('waypoint');
       expect(deployment.metadata.labels).toMatchObject({
         'gateway.networking.k8s.io/gateway-name': 'waypoint',
-        'gateway.networking.k8s.io/gateway-class-name': 'istio-waypoint',
         'gateway.istio.io/managed': 'istio.io-mesh-controller',
       });
-      expect(deployment.metadata.ownerReferences[0]?.apiVersion).toBe('gateway.networking.k8s.io/v1');
+      // 1.25.3's waypoint.yaml: no class label, owned as v1beta1; 1.31: both changed
+      const modern = version === '1.31-dev';
+      expect(deployment.metadata.labels['gateway.networking.k8s.io/gateway-class-name']).toBe(
+        modern ? 'istio-waypoint' : undefined,
+      );
+      expect(deployment.metadata.ownerReferences[0]?.apiVersion).toBe(
+        `gateway.networking.k8s.io/${modern ? 'v1' : 'v1beta1'}`,
+      );
       const t = deployment.spec.template;
       expect(t.metadata.annotations['istio.io/rev']).toBe(rev);
       expect(t.metadata.labels).toMatchObject({
@@ -178,7 +184,9 @@ describe('render (waypoint.yaml, class istio-waypoint)', () => {
         [15008, 'hbone'],
       ]);
       expect(serviceAccount.metadata.name).toBe('waypoint');
-      expect(service.metadata.labels).not.toHaveProperty('gateway.istio.io/managed');
+      // the controller labels every object it applies as its own (canManage reads it back)
+      expect(service.metadata.labels['gateway.istio.io/managed']).toBe('istio.io-mesh-controller');
+      expect(serviceAccount.metadata.labels['gateway.istio.io/managed']).toBe('istio.io-mesh-controller');
     }
   });
 
