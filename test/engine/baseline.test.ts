@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  BASELINE_FRESH_MS,
   baselineKey,
   captureBaseline,
+  carryBaseline,
   compactBaseline,
   loadBaseline,
   readBaseline,
@@ -82,9 +84,16 @@ describe('proxy-status baseline in Redis', () => {
     });
     stores.push(store);
     let captures = 0;
+    const now = Date.parse('2026-11-30T06:00:00Z');
     let table = fx('wave-before.txt');
     const ctx = {
-      record: { id: 'up-base', from: { revision: '1-22-1' }, to: { revision: '1-24-2' } },
+      record: {
+        id: 'up-base',
+        from: { revision: '1-22-1' },
+        to: { revision: '1-24-2' },
+        waves: [{}, {}, {}, {}],
+      },
+      now: () => new Date(now).toISOString(),
       ports: {
         proxyStatus: {
           capture: async () => {
@@ -113,5 +122,65 @@ describe('proxy-status baseline in Redis', () => {
     expect(diffTexts(await loadBaseline(ctx, 3), [fx('wave-after.txt')])).toEqual(
       diffTexts([fx('wave-before.txt')], [fx('wave-after.txt')]),
     );
+  });
+
+  it('a wave started soon after the last one uses its after-table; started later, captures its own', async () => {
+    const store = new UpgradeStore({
+      redis: REDIS,
+      prefix: uniquePrefix('carry'),
+      clock: { now: Date.now },
+    });
+    stores.push(store);
+    let captures = 0;
+    let now = Date.parse('2026-11-30T06:00:00Z');
+    const ctx = {
+      record: {
+        id: 'up-carry',
+        from: { revision: '1-22-1' },
+        to: { revision: '1-24-2' },
+        waves: [{}, {}, {}],
+      },
+      now: () => new Date(now).toISOString(),
+      ports: {
+        proxyStatus: {
+          capture: async () => {
+            captures++;
+            return [fx('wave-before.txt')];
+          },
+        },
+      },
+      store,
+      signal: new AbortController().signal,
+    } as unknown as StepContext;
+    const after = mergedSummary([fx('wave-after.txt')], 'after');
+    // wave 1: captured; its after-table carried to wave 2, which starts a minute later: no capture
+    await captureBaseline(ctx, 1);
+    await carryBaseline(ctx, 1, after);
+    now += 60_000;
+    await captureBaseline(ctx, 2);
+    expect(captures).toBe(1);
+    const wave2 = await loadBaseline(ctx, 2);
+    expect(diffTexts(wave2, [fx('wave-after.txt')]).diff).toEqual(
+      diffTexts([fx('wave-after.txt')], [fx('wave-after.txt')]).diff,
+    );
+    // kept as wave 2's for good: a re-run much later does not replace it
+    now += 2 * BASELINE_FRESH_MS;
+    await captureBaseline(ctx, 2);
+    expect(captures).toBe(1);
+    // wave 2's after-table carried to wave 3 (wave 1's baseline dropped), which starts too late
+    await carryBaseline(ctx, 2, after);
+    expect(await store.getBlob(baselineKey('up-carry', 1))).toBeNull();
+    now += BASELINE_FRESH_MS + 1;
+    await captureBaseline(ctx, 3);
+    expect(captures).toBe(2);
+    expect(diffTexts(await loadBaseline(ctx, 3), [fx('wave-after.txt')])).toEqual(
+      diffTexts([fx('wave-before.txt')], [fx('wave-after.txt')]),
+    );
+    // the last wave has no next one; an after-table not understood in full is not carried
+    await carryBaseline(ctx, 3, after);
+    expect(await store.getBlob(baselineKey('up-carry', 4))).toBeNull();
+    await store.dropBlob(baselineKey('up-carry', 3));
+    await carryBaseline(ctx, 2, mergedSummary([fx('nasty-bad-line.txt')], 'after'));
+    expect(await store.getBlob(baselineKey('up-carry', 3))).toBeNull();
   });
 });

@@ -36,10 +36,10 @@ export function mergedSummary(texts: string[], side: 'before' | 'after'): Baseli
   return { summary: summarize(merge(texts, side, problems).proxies), problems };
 }
 
-/** `before`: a stored baseline, or the raw texts. */
-export function diffTexts(before: Baseline | string[], after: string[]) {
+/** Each side: its raw texts, or already read (a stored baseline, mergedSummary). */
+export function diffTexts(before: Baseline | string[], after: Baseline | string[]) {
   const b = Array.isArray(before) ? mergedSummary(before, 'before') : before;
-  const a = mergedSummary(after, 'after');
+  const a = Array.isArray(after) ? mergedSummary(after, 'after') : after;
   const problems = [...b.problems, ...a.problems];
   const diff: ProxyDiff = diffSummaries(b.summary, a.summary);
   const summary: DiffSummary = {

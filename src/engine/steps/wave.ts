@@ -2,10 +2,10 @@
 import type { NamespaceTarget } from '../../domain/upgrade/record.js';
 import type { NamespaceInfo, RevisionTag, RolloutProgress, WorkloadRef } from '../ports.js';
 import { StepFailure } from '../runtime.js';
-import { captureBaseline, loadBaseline } from './baseline.js';
+import { captureBaseline, carryBaseline, loadBaseline } from './baseline.js';
 import { NO_TAG, type StepContext, type StepHandler, waveOf } from './context.js';
 import { pushOnce } from './controlplane.js';
-import { diffTexts } from './diff.js';
+import { diffTexts, mergedSummary } from './diff.js';
 import { gatewayApiWorkloads, recordGatewayApiUndo, verifyGatewayApi, waveScope } from './gateway-api.js';
 
 export { baselineKey } from './baseline.js';
@@ -213,11 +213,15 @@ export const postDiff: StepHandler = async (ctx) => {
   const r = ctx.record;
   const wave = waveOf(ctx);
   const before = await loadBaseline(ctx, wave.index);
-  const after = await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision], ctx.signal);
+  const after = mergedSummary(
+    await ctx.ports.proxyStatus.capture([r.from.revision, r.to.revision], ctx.signal),
+    'after',
+  );
   const { summary, diff, problems } = diffTexts(before, after);
   await ctx.checkpoint((rec) => {
     rec.waves[wave.index - 1]!.diff = summary;
   });
+  await carryBaseline(ctx, wave.index, after);
   for (const [i, p] of problems.entries())
     await ctx.notify({ type: 'warning', key: `${r.id}:ps-parse:w${wave.index}:${i}`, record: r, message: p });
   if (summary.notSynced > 0)
