@@ -114,7 +114,10 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
     approvalTtlMs: config.APPROVAL_TTL,
     gracePeriodMs: config.GRACE_PERIOD,
     waveTimeoutMs: config.WAVE_TIMEOUT,
-    plan: { maxMinorJump: config.CANARY_MAX_MINOR_JUMP },
+    plan: {
+      maxMinorJump: config.CANARY_MAX_MINOR_JUMP,
+      ambient: { maxMinorSkew: config.AMBIENT_MAX_MINOR_SKEW, cordon: config.AMBIENT_CORDON },
+    },
     policy: config.policy,
     recordRetentionMs: config.RECORD_RETENTION,
   });

@@ -11,6 +11,7 @@
  * group, SIGKILL after a short grace) and rejects. Adapters retry transient faults themselves (one
  * classification: src/cluster/kube/faults.ts) and give every request its own timeout.
  */
+import type { NodeVersions } from '../domain/upgrade/ambient/index.js';
 import type { WaveAnalysisResult } from '../domain/upgrade/analysis.js';
 import type { WaveChart } from '../domain/upgrade/chart.js';
 import type { GatewayApiGateway } from '../domain/upgrade/gateway-api.js';
@@ -259,6 +260,8 @@ export type UpgradeEvent =
   | { type: 'approval_decided'; key: string; record: UpgradeRecord }
   | { type: 'wave_progress'; key: string; record: UpgradeRecord; wave: number; progress: RolloutProgress }
   | { type: 'wave_diff'; key: string; record: UpgradeRecord; wave: number; diff: unknown }
+  /** After a node wave (ADR 20): ztunnel and istio-cni per node, where sidecar waves get the diff. */
+  | { type: 'node_versions'; key: string; record: UpgradeRecord; wave: number; rows: NodeVersions[] }
   | {
       type: 'wave_analysis';
       key: string;

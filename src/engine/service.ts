@@ -19,10 +19,8 @@ import {
   type Who,
 } from '../domain/policy.js';
 import { err, ok, type Result } from '../domain/result.js';
-import { ambientRefusal } from '../domain/upgrade/ambient/index.js';
 import { chooseAnalysis } from '../domain/upgrade/analysis-choice.js';
 import { planGatewayApi } from '../domain/upgrade/gateway-api.js';
-import { checkInstallation, requestedTarget } from '../domain/upgrade/installation.js';
 import type { MachineEvent } from '../domain/upgrade/machine.js';
 import { newRecord } from '../domain/upgrade/new-record.js';
 import { type PlanOptions, planUpgrade } from '../domain/upgrade/plan.js';
@@ -35,6 +33,7 @@ import {
   type UpgradeRequest,
   type UpgradeService,
 } from './api.js';
+import { requestPath } from './request-path.js';
 import { advance, applyEffects, isoNow, type Runtime } from './runtime.js';
 
 const who = (a: Actor): Who => ({ user: a.user, channel: a.channel, groups: a.groups ?? [] });
@@ -236,25 +235,18 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
     if (busy) return busyError(cluster, busy);
     const mesh = await rt.reads.mesh(cluster);
     if (!mesh.ok) return mesh;
-    const plan = planUpgrade(command, mesh.value, cluster, planOptions);
-    // A mesh the bot cannot upgrade safely (Helm, ambient, a mix) is refused before any other reason.
-    const installation = checkInstallation(
-      mesh.value.installation,
-      plan.ok ? plan.value : requestedTarget(command),
+    // The istioctl or Helm path, an ambient mesh's node waves, or the refusal (request-path.ts).
+    const path = requestPath(
+      mesh.value,
+      planUpgrade(command, mesh.value, cluster, planOptions),
+      command,
+      planOptions.ambient,
     );
-    if (!installation.ok)
-      return err(
-        ambientRefusal(
-          installation.error,
-          mesh.value.installation,
-          mesh.value.ambient,
-          plan.ok ? plan.value : requestedTarget(command),
-        ),
-      );
-    if (!plan.ok) return plan;
+    if (!path.ok) return path;
+    const { plan, installation, ambient } = path.value;
     // Gateway API gateways: when each moves; one that never would is refused (ADR 17).
     const gatewayApi = planGatewayApi(mesh.value.gatewayApi ?? [], mesh.value, {
-      ...plan.value,
+      ...plan,
       strategy: command.strategy,
     });
     if (!gatewayApi.ok) return gatewayApi;
@@ -266,10 +258,11 @@ export function createService(rt: Runtime, policy: Policy, planOptions: PlanOpti
         at,
         command,
         requester,
-        plan: plan.value,
+        plan,
         choice: choice.value,
         gatewayApi: gatewayApi.value,
-        installation: installation.value,
+        installation,
+        ...(ambient ? { ambient } : {}),
       });
       const created = await rt.store.create(rec);
       if (created.ok) {

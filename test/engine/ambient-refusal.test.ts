@@ -1,8 +1,9 @@
-// Request time, ambient (ADR 20): the engine does not run node waves yet, so an ambient mesh is still
-// refused — but exactly: with the node agents read through the AmbientDataPlane port, a mesh the ambient
-// rules refuse anyway gets that reason and its doc (skew, agents not Helm releases), one they accept
-// gets what its nodes run now and the order to follow by hand. A failed agent read leaves the general
-// refusal. Nothing is recorded in any case.
+// Request time, ambient (ADR 20): an ambient mesh installed with Helm (control plane and both agents
+// deployed Helm releases) whose node agents are within the skew is accepted with node waves (the run
+// itself: ambient-node-waves.test.ts); the rest is refused exactly: with the node agents read through
+// the AmbientDataPlane port, a mesh the ambient rules refuse gets that reason and its doc (skew, agents
+// not Helm releases, an istioctl control plane). A failed agent read leaves the general refusal.
+// Nothing is recorded for a refusal.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpgradeCommand } from '../../src/domain/command/types.js';
 import type { AmbientDataPlaneView } from '../../src/domain/upgrade/ambient/index.js';
@@ -62,7 +63,12 @@ const agents = (tag: string, helm = true): AmbientDataPlaneView => ({
   waypoints: [],
 });
 
-async function request(tag: string, read: () => Promise<AmbientDataPlaneView>, helmControlPlane = true) {
+async function request(
+  tag: string,
+  read: () => Promise<AmbientDataPlaneView>,
+  helmControlPlane = true,
+  recorded = false,
+) {
   const prefix = uniquePrefix(tag);
   const cluster = await seededCluster('prod', prefix, {
     ...meshState(),
@@ -78,22 +84,26 @@ async function request(tag: string, read: () => Promise<AmbientDataPlaneView>, h
   const registry: ClusterRegistry = { ...base, get: (n) => ({ ...base.get(n)!, ambient }) };
   engine = testEngine(prefix, registry, new RecordingNotifier());
   const res = await engine.service.request({ command: cmd, requester: ALICE });
-  expect(await engine.service.list({})).toEqual([]);
+  if (!recorded) expect(await engine.service.list({})).toEqual([]);
   return res;
 }
 
 describe('an ambient mesh is refused exactly', () => {
-  it('within the skew: what the nodes run now and the order to follow by hand', async () => {
-    const res = await request('amb-ok', async () => agents('1.23.1'));
-    expect(res).toMatchObject({ ok: false, error: { code: 'ambient_mesh' } });
-    if (res.ok) return;
-    expect(res.error.message).toMatch(
-      /Its node agents now: istio-cni 1\.23\.1 on 2 nodes, ztunnel 1\.23\.1 on 2 nodes\./,
-    );
-    expect(res.error.hint).toMatch(
-      /helm upgrade ztunnel ztunnel --version 1\.24\.2 -n istio-system --reset-then-reuse-values; helm upgrade istio-cni cni --version 1\.24\.2/,
-    );
-    expect(res.error.hint).toMatch(/each node's ztunnel pod should run 1\.24\.2 \(to move: n1, n2\)/);
+  it('within the skew, Helm everywhere: accepted, the node waves after the namespace waves', async () => {
+    const res = await request('amb-ok', async () => agents('1.23.1'), true, true);
+    expect(res.ok).toBe(true);
+    if (!res.ok) return;
+    // app-b is labelled ambient and injected (mid-migration): its pods have sidecars, which take
+    // precedence over ztunnel, so it moves in a namespace wave like the others
+    expect(res.value.waves.filter((w) => w.kind !== 'nodes').flatMap((w) => w.namespaces)).toContain('app-b');
+    expect(res.value.waves.filter((w) => w.kind === 'nodes').map((w) => w.nodes)).toEqual([['n1'], ['n2']]);
+    expect(res.value.ambient).toMatchObject({ namespace: 'istio-system', ambientNamespaces: ['app-b'] });
+  });
+
+  it('an istioctl control plane: refused, the node agents are moved only behind a Helm istiod', async () => {
+    const res = await request('amb-ctl', async () => agents('1.23.1'), false);
+    expect(res).toMatchObject({ ok: false, error: { code: 'ambient_not_helm' } });
+    expect(!res.ok && res.error.message).toMatch(/its control plane is not a Helm release/);
   });
 
   it('outside the skew: the skew reason and the doc', async () => {

@@ -5,7 +5,8 @@
  * installed by Helm (istio.io "Canary upgrade" with Helm: the `base` release upgraded, the canary a
  * release `istiod-<rev>` with the old release's values, the old release uninstalled at the finish;
  * src/cluster/helm). It refuses, at request time and with what to do instead:
- * - an ambient mesh (ztunnel and istio-cni are upgraded in place, not by revisions);
+ * - an ambient mesh (ztunnel and istio-cni are upgraded in place, not by revisions) — unless the
+ *   ambient rules accept it (src/domain/upgrade/ambient/upgrade.ts: Helm everywhere), then node waves;
  * - a mix of Helm and istioctl revisions (neither path can undo the other's);
  * - a Helm release the bot cannot read or build on: no release Secret, or not `deployed`.
  * A revision whose installer shows no marks (neither Helm's nor istioctl's) is upgraded the istioctl
@@ -93,7 +94,7 @@ function ambientReason(a: AmbientView): string {
   if (a.namespaces.length)
     seen.push(`namespaces labelled istio.io/dataplane-mode=ambient: ${list(a.namespaces)}`);
   if (a.waypoints.length) seen.push(`waypoints (gatewayClassName istio-waypoint): ${list(a.waypoints)}`);
-  return `The mesh runs in ambient mode (${seen.join('; ')}): ztunnel and istio-cni are upgraded in place, not by revisions, and the bot does not upgrade them yet.`;
+  return `The mesh runs in ambient mode (${seen.join('; ')}): ztunnel and istio-cni are upgraded in place, not by revisions: the bot moves them in node waves only when the control plane and both agents are deployed Helm releases it can read.`;
 }
 
 /** Why a Helm release cannot carry the Helm canary path; null when it can. */

@@ -154,7 +154,7 @@ export function enter(
     else openApproval(r, at, fresh, effects);
     return;
   }
-  if (pos.step === 'move_namespaces' && wave) {
+  if ((pos.step === 'move_namespaces' || pos.step === 'replace_nodes') && wave) {
     wave.status = 'running';
     wave.startedAt = at;
   }

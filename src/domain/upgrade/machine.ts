@@ -19,7 +19,7 @@ import {
 import { halt } from './machine-halt.js';
 import { defer } from './machine-progressive.js';
 import { startAtWindow } from './machine-window.js';
-import { APPROVAL_STEPS, nextPosition, type Position } from './order.js';
+import { APPROVAL_STEPS, type Position, positionAfter } from './order.js';
 import { autoStartTarget } from './progressive.js';
 import type { Step, UpgradeRecord } from './record.js';
 
@@ -45,6 +45,11 @@ function stepDone(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'step_done
       if (w && !r.compensations.some((x) => x.kind === 'move_namespaces_back' && x.wave === c.wave))
         w.status = 'rolled_back';
     }
+    // the agents' releases rolled back: every node wave that had started is undone
+    if (c?.kind === 'rollback_agents')
+      for (const w of r.waves)
+        if (w.kind === 'nodes' && w.status !== 'pending' && w.status !== 'awaiting_approval')
+          w.status = 'rolled_back';
     audit(r, e.at, 'engine', 'compensated', undefined, c ? c.kind : undefined);
     r.seq = e.seq + 1;
     if (r.compensations.length > 0) effects.push({ kind: 'run' });
@@ -87,7 +92,7 @@ function stepDone(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'step_done
       audit(r, e.at, 'engine', 'approved', undefined, `${autoStartTarget(a)} without approval (${a.reason})`);
     }
   }
-  if (e.step === 'post_diff' && wave) {
+  if ((e.step === 'post_diff' || e.step === 'verify_nodes') && wave) {
     wave.status = 'done';
     wave.finishedAt = e.at;
   }
@@ -95,7 +100,7 @@ function stepDone(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'step_done
   audit(r, e.at, 'engine', 'step_finished', undefined, e.detail ? `${e.step}: ${e.detail}` : e.step);
   const pos: Position =
     r.currentWave === undefined ? { step: e.step } : { step: e.step, wave: r.currentWave };
-  enter(r, nextPosition(pos, r.waves.length, r.dryRun, r.analysis !== undefined), e.at, e, effects);
+  enter(r, positionAfter(r, pos), e.at, e, effects);
   return ok({ record: r, effects });
 }
 
@@ -179,13 +184,7 @@ function approve(r0: UpgradeRecord, e: Extract<MachineEvent, { type: 'approve' }
     return ok({ record: r, effects });
   }
   const pos: Position = a.wave === undefined ? { step: a.step } : { step: a.step, wave: a.wave };
-  enter(
-    r,
-    nextPosition(pos, r.waves.length, r.dryRun, r.analysis !== undefined),
-    e.at,
-    { nonce: a.nonce, approvalTtlMs: 0 },
-    effects,
-  );
+  enter(r, positionAfter(r, pos), e.at, { nonce: a.nonce, approvalTtlMs: 0 }, effects);
   return ok({ record: r, effects });
 }
 

@@ -4,6 +4,8 @@
  * the request and writes the record (compare-and-set).
  */
 import type { UpgradeCommand } from '../command/types.js';
+import type { AmbientPlan } from './ambient/plan.js';
+import { ambientUpgrade, nodeWaveRecords } from './ambient/upgrade.js';
 import type { AnalysisChoice } from './analysis-choice.js';
 import type { GatewayApiPlan } from './gateway-api.js';
 import type { InstallationPlan } from './installation.js';
@@ -20,10 +22,12 @@ export interface NewUpgrade {
   choice: AnalysisChoice;
   gatewayApi: GatewayApiPlan;
   installation: InstallationPlan;
+  /** An ambient mesh's node agents (ADR 20): node waves after the namespace waves (absent: none). */
+  ambient?: AmbientPlan;
 }
 
 export function newRecord(i: NewUpgrade): UpgradeRecord {
-  const { cluster, at, command, requester, plan, choice, gatewayApi, installation } = i;
+  const { cluster, at, command, requester, plan, choice, gatewayApi, installation, ambient } = i;
   return {
     id: i.id,
     cluster,
@@ -35,12 +39,16 @@ export function newRecord(i: NewUpgrade): UpgradeRecord {
     // The traffic analysis and mode as the policy says now: the upgrade keeps them to the end.
     ...choice,
     ...(gatewayApi.gateways.length > 0 ? { gatewayApi: gatewayApi } : {}),
-    waves: plan.waves.map((namespaces, j) => ({
-      index: j + 1,
-      namespaces,
-      status: 'pending',
-      ...(plan.reasons[j] ? { reasons: plan.reasons[j] } : {}),
-    })),
+    waves: [
+      ...plan.waves.map((namespaces, j) => ({
+        index: j + 1,
+        namespaces,
+        status: 'pending' as const,
+        ...(plan.reasons[j] ? { reasons: plan.reasons[j] } : {}),
+      })),
+      ...(ambient ? nodeWaveRecords(ambient, plan.waves.length) : []),
+    ],
+    ...(ambient ? { ambient: ambientUpgrade(ambient) } : {}),
     dryRun: command.dryRun,
     requester: requester.user,
     channel: requester.channel,

@@ -13,6 +13,8 @@ export const WAVE_STEPS: readonly Step[] = [
   'verify_sidecars',
   'analyze_wave',
   'post_diff',
+  'replace_nodes',
+  'verify_nodes',
 ];
 
 export const APPROVAL_STEPS: readonly Step[] = ['await_wave_approval', 'await_finish_approval'];
@@ -22,16 +24,29 @@ export interface Position {
   wave?: number;
 }
 
+/** The shape of an upgrade's waves: `nodeWaves` of an ambient mesh (ADR 20) come after the namespace
+ * waves; `ambient`: the node agents' steps run (upgrade_agents, the node waves, release_hold). */
+export interface AmbientLayout {
+  nodeWaves: number;
+}
+
 /** The step after `pos` for an upgrade with `waveCount` waves. `plan` of a dry run has no next.
  * `analyzed`: the upgrade has a traffic analysis (`record.analysis`), run after each wave's sidecars
- * are verified and before its proxy-status diff. */
+ * are verified and before its proxy-status diff. `ambient`: the last `nodeWaves` of the waves are
+ * node waves, run after the node agents' releases are upgraded (held), and followed by the hold
+ * given back, before the finish. */
 export function nextPosition(
   pos: Position,
   waveCount: number,
   dryRun: boolean,
   analyzed = false,
+  ambient?: AmbientLayout,
 ): Position | null {
   const w = pos.wave ?? 1;
+  const nsWaves = waveCount - (ambient?.nodeWaves ?? 0);
+  const afterNamespaceWaves: Position = ambient
+    ? { step: 'upgrade_agents' }
+    : { step: 'await_finish_approval' };
   switch (pos.step) {
     case 'plan':
       return dryRun ? null : { step: 'precheck' };
@@ -42,9 +57,9 @@ export function nextPosition(
     case 'verify_control_plane':
       return { step: 'gateways' };
     case 'gateways':
-      return waveCount > 0 ? { step: 'await_wave_approval', wave: 1 } : { step: 'await_finish_approval' };
+      return nsWaves > 0 ? { step: 'await_wave_approval', wave: 1 } : afterNamespaceWaves;
     case 'await_wave_approval':
-      return { step: 'move_namespaces', wave: w };
+      return { step: ambient && w > nsWaves ? 'replace_nodes' : 'move_namespaces', wave: w };
     case 'move_namespaces':
       return { step: 'restart_workloads', wave: w };
     case 'restart_workloads':
@@ -56,7 +71,17 @@ export function nextPosition(
     case 'analyze_wave':
       return { step: 'post_diff', wave: w };
     case 'post_diff':
-      return w < waveCount ? { step: 'await_wave_approval', wave: w + 1 } : { step: 'await_finish_approval' };
+      return w < nsWaves ? { step: 'await_wave_approval', wave: w + 1 } : afterNamespaceWaves;
+    case 'upgrade_agents':
+      return nsWaves < waveCount
+        ? { step: 'await_wave_approval', wave: nsWaves + 1 }
+        : { step: 'release_hold' };
+    case 'replace_nodes':
+      return { step: 'verify_nodes', wave: w };
+    case 'verify_nodes':
+      return w < waveCount ? { step: 'await_wave_approval', wave: w + 1 } : { step: 'release_hold' };
+    case 'release_hold':
+      return { step: 'await_finish_approval' };
     case 'await_finish_approval':
       return { step: 'move_tags' };
     case 'move_tags':
@@ -70,6 +95,12 @@ export function nextPosition(
     case 'done':
       return null;
   }
+}
+
+/** The step after `pos` for this record (its waves, analysis and node waves). */
+export function positionAfter(r: UpgradeRecord, pos: Position): Position | null {
+  const ambient = r.ambient ? { nodeWaves: r.waves.filter((w) => w.kind === 'nodes').length } : undefined;
+  return nextPosition(pos, r.waves.length, r.dryRun, r.analysis !== undefined, ambient);
 }
 
 export const isTerminal = (s: UpgradeState): boolean => TERMINAL_STATES.includes(s);

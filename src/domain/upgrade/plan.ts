@@ -49,6 +49,8 @@ export interface PlanOptions {
    * operator override: a larger value lets e.g. 1.25 → 1.31-dev through for a test mesh.
    */
   maxMinorJump?: number;
+  /** Ambient meshes' node waves (ADR 20): the skew override, the wave size, cordoning. */
+  ambient?: { maxMinorSkew?: number; maxNodesPerWave?: number; cordon?: boolean };
 }
 
 export interface UpgradePlan {

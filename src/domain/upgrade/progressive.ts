@@ -45,6 +45,8 @@ export function autoStartReason(r: UpgradeRecord, pos: Position): string | null 
   const passed = (wave: number) => r.waves[wave - 1]?.analysis?.verdict === 'passed';
   if (pos.step === 'await_wave_approval') {
     const w = pos.wave ?? 1;
+    // a node wave (ADR 20) has no traffic analysis before it: a person approves it
+    if (r.waves[w - 1]?.kind === 'nodes') return null;
     if (w === 1) return p.autoFirstWave ? 'progressive, the control plane is ready' : null;
     return passed(w - 1) ? `progressive, wave ${w - 1} analysis passed` : null;
   }

@@ -2,6 +2,7 @@
  * The upgrade record: the one truth about an upgrade, stored in Redis by the engine, rendered by the
  * Slack layer. Plain JSON (no Dates, no classes) so it round-trips through Redis unchanged.
  */
+import type { Agent, NodeVersions } from './ambient/data-plane.js';
 import type { AnalysisSpec, WaveAnalysisResult } from './analysis.js';
 import type { GatewayApiPlan } from './gateway-api.js';
 import type { AutoStart, ProgressiveSpec } from './progressive.js';
@@ -22,6 +23,11 @@ export const STEPS = [
   'verify_sidecars',
   'analyze_wave',
   'post_diff',
+  // ambient meshes (ADR 20): the node agents' releases held, then node waves, then the hold given back
+  'upgrade_agents',
+  'replace_nodes',
+  'verify_nodes',
+  'release_hold',
   'await_finish_approval',
   'move_tags',
   'grace_period',
@@ -86,6 +92,40 @@ export interface Wave {
   finishedAt?: string;
   /** Why each namespace is in this wave, by namespace (planned waves; additive). */
   reasons?: Record<string, string>;
+  /** A node wave of an ambient mesh (ADR 20; additive, absent: a namespace wave, whose `namespaces`
+   * it moves). A node wave has no namespaces: ztunnel and istio-cni are replaced on `nodes`, and
+   * `reasons` are by node. */
+  kind?: 'nodes';
+  nodes?: string[];
+  /** Nodes the wave cordons before and uncordons after (planned: cordon on, not cordoned before). */
+  cordon?: string[];
+  /** ztunnel and istio-cni per node after the wave (what is posted where sidecar waves get a diff). */
+  nodeVersions?: NodeVersions[];
+}
+
+/** An agent's Helm release and the `updateStrategy` its user gave it before the hold (null: none). */
+export interface AgentHoldRecord {
+  agent: Agent;
+  release: string;
+  userStrategy: Record<string, unknown> | null;
+}
+
+/** The ambient data plane of the upgrade (ADR 20; additive, absent: no ztunnel to move). */
+export interface AmbientUpgrade {
+  /** The namespace of the agents' releases; the releases in the docs' order (ztunnel, istio-cni). */
+  namespace: string;
+  releases: { agent: Agent; release: string }[];
+  /** Labelled istio.io/dataplane-mode=ambient: in no namespace wave, never restarted. */
+  ambientNamespaces: string[];
+  /** Waypoints (`namespace/name`): they follow the tags at the finish. */
+  waypoints: string[];
+  /** Nodes whose agents already ran the target (no wave); what ran when requested. */
+  upToDate: string[];
+  running: string[];
+  /** Set (checkpoint) before the first `helm upgrade` of the releases: from then on they may be held. */
+  upgradeStartedAt?: string;
+  /** What the held upgrade returned (saved right after it): given back by `release_hold`. */
+  holds?: AgentHoldRecord[];
 }
 
 export interface Approval {
@@ -148,7 +188,17 @@ export type Compensation =
     }
   /** Gateway API gateways that move by themselves (a tag, their namespace): after the undo recorded
    * before this one, wait until istiod has rendered them on `revision` again. */
-  | { kind: 'verify_gateway_api'; revision: string; phase: string; gateways: string[] };
+  | { kind: 'verify_gateway_api'; revision: string; phase: string; gateways: string[] }
+  /** The node agents' releases (ADR 20): `helm rollback` of each to its revision before `version`
+   * (recorded before the held upgrade; helm waits while the replaced nodes roll back). */
+  | {
+      kind: 'rollback_agents';
+      namespace: string;
+      releases: { agent: Agent; release: string }[];
+      version: string;
+    }
+  /** Nodes a node wave cordoned (recorded before the cordon, dropped once uncordoned). */
+  | { kind: 'uncordon'; wave: number; nodes: string[] };
 
 /**
  * A control plane installed with Helm (istio.io "Canary upgrade" with Helm): the namespace of its
@@ -203,6 +253,8 @@ export interface UpgradeRecord {
   compensations: Compensation[];
   /** How the control plane is installed, when not with istioctl (additive; absent: istioctl). */
   installer?: HelmInstallation;
+  /** An ambient mesh's node agents, moved in node waves after the namespace waves (additive, ADR 20). */
+  ambient?: AmbientUpgrade;
   /** Slack message timestamps, owned by the notifier (key → ts). */
   messages: Record<string, string>;
   audit: AuditEntry[];

@@ -5,6 +5,7 @@ import { NO_TAG, type StepHandler } from './context.js';
 import { pushOnce } from './controlplane.js';
 import { gatewayApiOnOld, recordGatewayApiUndo, tagScope, verifyGatewayApi } from './gateway-api.js';
 import { podsNotOn } from './wave.js';
+import { verifyWaypoints, waypointsOnOld } from './waypoints.js';
 
 export const moveTags: StepHandler = async (ctx) => {
   const r = ctx.record;
@@ -32,7 +33,10 @@ export const moveTags: StepHandler = async (ctx) => {
   const gatewayApi = await verifyGatewayApi(ctx, tagScope);
   const gw =
     gatewayApi.length > 0 ? `; Gateway API gateway(s) on ${r.to.revision}: ${gatewayApi.join(', ')}` : '';
-  return { detail: `${[...wanted].join(', ')} → ${r.to.revision}${gw}` };
+  // An ambient mesh's waypoints follow the tags too (ADR 20): each on the new revision, rolled out.
+  const waypoints = await verifyWaypoints(ctx);
+  const wp = waypoints.length > 0 ? `; waypoint(s) on ${r.to.revision}: ${waypoints.join(', ')}` : '';
+  return { detail: `${[...wanted].join(', ')} → ${r.to.revision}${gw}${wp}` };
 };
 
 export const gracePeriod: StepHandler = async () => ({ detail: 'grace period over' });
@@ -51,6 +55,12 @@ export const checkOldUnused: StepHandler = async (ctx) => {
     throw new StepFailure(
       'verify_failed',
       `Gateway API gateway(s) still on ${from}: ${gatewayApi.join(', ')}. Uninstalling ${from} would leave them without a control plane: point their istio.io/rev label (or their namespace's) at ${ctx.record.to.revision}, wait until istiod re-renders them, then retry.`,
+    );
+  const waypoints = await waypointsOnOld(ctx);
+  if (waypoints.length > 0)
+    throw new StepFailure(
+      'verify_failed',
+      `waypoint(s) still on ${from}: ${waypoints.join(', ')}. Uninstalling ${from} would leave them without a control plane: point the tag or label they follow at ${ctx.record.to.revision}, wait until istiod re-renders them, then retry.`,
     );
   const names = (await ctx.ports.inspector.namespaces(ctx.signal)).map((n) => n.name);
   const { wrong } = await podsNotOn(ctx, names, (rev) => rev !== from);

@@ -3,6 +3,7 @@ import { analyzeWave } from './analysis.js';
 import type { StepHandler } from './context.js';
 import { gateways, installControlPlane, plan, precheck, verifyControlPlane } from './controlplane.js';
 import { checkOldUnused, gracePeriod, moveTags, uninstallOld } from './finish.js';
+import { releaseHold, replaceNodes, upgradeAgents, verifyNodes } from './nodes.js';
 import { autoStart } from './progressive.js';
 import { compensate } from './rollback.js';
 import { moveNamespaces, postDiff, restartWorkloads, verifySidecars, waitRollouts } from './wave.js';
@@ -23,6 +24,11 @@ export const HANDLERS: Partial<Record<Step | 'compensate' | 'finish_abort', Step
   verify_sidecars: verifySidecars,
   analyze_wave: analyzeWave,
   post_diff: postDiff,
+  // ambient meshes (ADR 20): the node agents held, moved node wave by node wave, the hold given back
+  upgrade_agents: upgradeAgents,
+  replace_nodes: replaceNodes,
+  verify_nodes: verifyNodes,
+  release_hold: releaseHold,
   move_tags: moveTags,
   grace_period: gracePeriod,
   check_old_unused: checkOldUnused,

@@ -4,6 +4,7 @@ import type { PodSidecar, WorkloadRef } from '../ports.js';
 import { StepFailure } from '../runtime.js';
 import { NO_TAG, type StepHandler } from './context.js';
 import { labelsBack, verifyBack } from './gateway-api.js';
+import { undoAgents } from './nodes.js';
 import { podsNotOn, restartStamp, waitFor } from './wave.js';
 
 const key = (w: WorkloadRef) => `${w.kind}/${w.namespace}/${w.name}`;
@@ -102,6 +103,9 @@ export const compensate: StepHandler = async (ctx) => {
       return { detail: await labelsBack(ctx, c) };
     case 'verify_gateway_api':
       return { detail: await verifyBack(ctx, c) };
+    case 'rollback_agents':
+    case 'uncordon':
+      return { detail: await undoAgents(ctx, c) };
     case 'restore_tag':
       if (c.revision === NO_TAG) await ctx.ports.tagger.removeTag(c.tag, ctx.signal);
       else await ctx.ports.tagger.setTag(c.tag, c.revision, ctx.signal);

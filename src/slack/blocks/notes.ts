@@ -59,6 +59,10 @@ export function undoWords(r: UpgradeRecord, c: Compensation): string {
       return `Set the \`istio.io/rev\` label of Gateway API ${plural(c.gateways.length, 'gateway')} (${c.gateways.map((g) => code(g.gateway)).join(', ')}) back to ${code(c.revision)} and check istiod renders them there`;
     case 'verify_gateway_api':
       return `Check that the Gateway API gateways of ${c.phase} (${c.gateways.map(code).join(', ')}) are rendered by ${code(c.revision)} again`;
+    case 'rollback_agents':
+      return `Roll back the Helm releases ${c.releases.map((x) => code(x.release)).join(', ')} to their revision before ${esc(c.version)} (helm waits while the replaced nodes roll back)`;
+    case 'uncordon':
+      return `Uncordon the nodes node wave ${c.wave} cordoned (${c.nodes.map(code).join(', ')})`;
   }
 }
 
@@ -119,6 +123,11 @@ export function stepNote(r: UpgradeRecord, step: string, wave: number | undefine
       if (w?.diff)
         return `${w.diff.moved} moved, ${w.diff.partial} partial, ${w.diff.unchanged} unchanged, ${w.diff.notSynced} not synced: the diff is below`;
       break;
+    case 'replace_nodes':
+    case 'verify_nodes':
+    case 'upgrade_agents':
+    case 'release_hold':
+      return esc(detail);
     case 'move_tags': {
       const m = /^(.*?) → ([^\s;]+)(;|$)/.exec(detail);
       if (m)

@@ -4,3 +4,4 @@ export * from './node-waves.js';
 export * from './plan.js';
 export * from './refusal.js';
 export * from './skew.js';
+export * from './upgrade.js';
