@@ -1,7 +1,8 @@
 // STAND-IN for istiod's gateway deployment controller, for the e2e cluster only (KWOK pods are fake:
 // no istiod runs). Every running istiod revision (Deployment `app=istiod` in istio-system, ready)
-// claims the Gateways of class `istio` and the waypoints (class `istio-waypoint`) its tag watcher
-// would (gateway-controller-standin-render.ts, read from source) and Server-Side-Applies their ServiceAccount, Service and Deployment with the
+// claims the Gateways of class `istio` (or of a GatewayClass with istiod's controller name) and the
+// waypoints (class `istio-waypoint`) its tag watcher would (gateway-controller-standin-render.ts, read
+// from source) and Server-Side-Applies their ServiceAccount, Service and Deployment with the
 // field manager istiod uses, the pod template annotated `istio.io/rev: <revision>` and the proxy
 // image of that revision's injector values (as `istio-sidecar-injector-<rev>` holds them). Polls the
 // cluster every 500 ms as istiod's informers would notice a change; a cluster without the Gateway API
@@ -118,11 +119,30 @@ export class GatewayControllerStandin {
       })) as {
         items: (StandinGateway & { metadata: { deletionTimestamp?: string } })[];
       };
-      return l.items.filter((g) => g.spec.gatewayClassName in CLASSES && !g.metadata.deletionTimestamp);
+      const live = l.items.filter((g) => !g.metadata.deletionTimestamp);
+      if (live.every((g) => g.spec.gatewayClassName in CLASSES)) return live;
+      // a custom class: istiod looks it up as a GatewayClass and deploys it by its controllerName;
+      // istiod's gateway controller renders it like class istio (deploymentcontroller.go Reconcile)
+      const custom = await this.istioGatewayClasses();
+      return live.filter((g) => g.spec.gatewayClassName in CLASSES || custom.has(g.spec.gatewayClassName));
     } catch (e) {
       if ((e as { code?: number }).code === 404) return []; // no Gateway API CRDs
       throw e;
     }
+  }
+
+  /** GatewayClasses whose controllerName is istiod's gateway controller. */
+  private async istioGatewayClasses(): Promise<Set<string>> {
+    const l = (await this.custom.listClusterCustomObject({
+      group: GROUP,
+      version: 'v1',
+      plural: 'gatewayclasses',
+    })) as { items: { metadata: { name: string }; spec: { controllerName?: string } }[] };
+    return new Set(
+      l.items
+        .filter((c) => c.spec.controllerName === 'istio.io/gateway-controller')
+        .map((c) => c.metadata.name),
+    );
   }
 
   /** Running istiods: revision, version and proxy image from their injector values. */
