@@ -109,7 +109,8 @@ export function fakeHelm(releases: Rel[], version = 'v3.21.4') {
   return { runner, calls, valuesFiles, releases };
 }
 
-export function setup(extra: Rel[] = [], version?: string) {
+/** `wrap`: a runner in front of the recording one (e.g. to make one call fail as the real helm does). */
+export function setup(extra: Rel[] = [], version?: string, wrap?: (next: HelmRunner) => HelmRunner) {
   const releases: Rel[] = [
     {
       name: 'istio-base',
@@ -152,7 +153,7 @@ export function setup(extra: Rel[] = [], version?: string) {
     target: { kubeconfig: '/k', context: 'prod' },
     home: '/tmp/h',
     timeoutMs: 60_000,
-    runner: h.runner,
+    runner: wrap ? wrap(h.runner) : h.runner,
   });
   const kubeMoves: string[] = [];
   const kube = {

@@ -199,6 +199,19 @@ export function carriedValues(values: Record<string, unknown>, fromVersion: stri
   return out;
 }
 
+/**
+ * helm refusing a chart's OWN values because the chart's values.schema.json is broken, not the user's
+ * values: the Istio `gateway` chart before 1.26.4 puts `additionalProperties: false` beside a root
+ * `$ref`, which helm 3.18.5+ (jsonschema v6) applies to the root, so the chart's own
+ * `_internal_defaults_do_not_set` (or `defaults`) key is "not allowed" (istio#57354; Istio's own
+ * upgrade tests skip schema validation for those charts, istio#57507).
+ */
+export const brokenChartSchema = (stderr: string): boolean =>
+  /values don't meet the specifications of the schema/.test(stderr) &&
+  /at '': additional properties [^\n]*'(?:_internal_defaults_do_not_set|defaults)'[^\n]*not allowed/.test(
+    stderr,
+  );
+
 /** helm's answer when a release does not exist (uninstall, get, status): its `driver.ErrReleaseNotFound`
  * (`release: not found`), nothing broader — a missing kube context, namespace or resource also says
  * "not found", and must not count as an uninstalled release. */

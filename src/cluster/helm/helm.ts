@@ -6,6 +6,7 @@ import { CodedError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { ChartAccess } from './chart-access.js';
 import {
+  brokenChartSchema,
   type ChangeOptions,
   type ChartSource,
   chartArgs,
@@ -118,7 +119,7 @@ export class Helm {
       if (valuesFile) opts.valuesFile = valuesFile;
       const args = installArgs(release, chartArgs(this.o.charts, chart, version), namespace, opts);
       await this.access.ready(signal);
-      await this.run(`helm install ${release}`, args, signal);
+      await this.schemaTolerant(`helm install ${release}`, args, chart, version, signal);
     });
   }
 
@@ -159,7 +160,33 @@ export class Helm {
       set,
       ...(o.description ? { description: o.description } : {}),
     });
-    await this.run(`helm upgrade ${release}`, args, signal);
+    await this.schemaTolerant(`helm upgrade ${release}`, args, chart, version, signal);
+  }
+
+  /**
+   * Runs a change; when helm refuses the chart's own default values because the chart's schema is
+   * broken (`brokenChartSchema`: the `gateway` chart before 1.26.4 with helm 3.18.5+, e.g. moving a
+   * gateway release DOWN to 1.25.x), runs it again once with `--skip-schema-validation`, as Istio's
+   * own tests do for those charts, and says so in the log. Any other refusal stands.
+   */
+  private async schemaTolerant(
+    what: string,
+    args: string[],
+    chart: IstioChart,
+    version: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.run(what, args, signal);
+    } catch (e) {
+      const stderr = e instanceof CodedError ? String(e.details.stderr ?? '') : '';
+      if (!(e instanceof CodedError) || e.details.cancelled || !brokenChartSchema(stderr)) throw e;
+      this.o.logger?.warn(
+        { chart, version },
+        `${what}: the ${chart} chart ${version} refuses its own default values (its values.schema.json is broken for helm 3.18.5+, istio#57354): running it again with --skip-schema-validation`,
+      );
+      await this.run(`${what} (--skip-schema-validation)`, [...args, '--skip-schema-validation'], signal);
+    }
   }
 
   /** The chart's default values at exactly `version`, as YAML text (`helm show values`). */
