@@ -27,6 +27,7 @@ import { approvalKey, approvalMessage, decidedMessage, namespacesFit } from './b
 import { diffFits, diffMessage } from './blocks/diff.js';
 import { diffFile, namespacesFile, planFile, type ThreadFile } from './blocks/files.js';
 import { autoRollbackMessage } from './blocks/incident.js';
+import { nodeVersionsMessage } from './blocks/nodes.js';
 import { stepNote } from './blocks/notes.js';
 import { noteKey, type Phase, type PhaseView, phaseKey, phaseMessage, phaseOf } from './blocks/phase.js';
 import { planMessage, wavesFit } from './blocks/plan.js';
@@ -164,10 +165,11 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
       const rec = withProgress(r, e.wave, e.progress);
       await updateParent(rec);
       const back = r.state === 'rolling_back';
+      const waiting = r.waves[e.wave - 1]?.kind === 'nodes' ? 'verify_nodes' : 'wait_rollouts';
       await renderPhase(
         rec,
         back ? { kind: 'rollback' } : { kind: 'wave', wave: e.wave },
-        { current: { step: back ? 'compensate' : 'wait_rollouts', status: 'running' }, progress: e.progress },
+        { current: { step: back ? 'compensate' : waiting, status: 'running' }, progress: e.progress },
         false,
       );
       return;
@@ -218,6 +220,11 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
         await updateParent(r);
         break;
       }
+      case 'node_versions':
+        // an ambient node wave: the per-node table where a sidecar wave gets its diff (ADR 20)
+        await reply(r, nodeVersionsMessage(r, e.wave, e.rows));
+        await updateParent(r);
+        break;
       case 'wave_analysis': {
         // The table, then its chart (ADR 16); a chart that cannot be read, drawn or uploaded is only said.
         const chart = e.chart && (await chartFile(e.chart));

@@ -4,6 +4,7 @@
  */
 import type { Decision, UpgradeRecord } from '../../domain/upgrade/record.js';
 import { verdictLine } from './analysis.js';
+import { nodeWaveApprovalText } from './nodes.js';
 import {
   type Block,
   clip,
@@ -64,6 +65,7 @@ function what(r: UpgradeRecord, wave: number | undefined, file?: string): string
     return `:raised_hand: *Every wave of ${r.id} runs on \`${esc(r.to.revision)}\`.* Approving moves the revision tags, waits the grace period and uninstalls \`${esc(r.from.revision)}\`.`;
   }
   const w = r.waves.find((x) => x.index === wave);
+  if (w?.kind === 'nodes') return nodeWaveApprovalText(r, w);
   const ns = cutList(
     (w?.namespaces ?? []).map((n) => `\`${esc(n)}\``),
     {
@@ -110,9 +112,11 @@ export function approvalMessage(
             text: {
               type: 'mrkdwn',
               text: clip(
-                wave
-                  ? `Move wave ${wave} of ${r.id} to \`${r.to.revision}\` now?`
-                  : `Finish ${r.id} and uninstall \`${r.from.revision}\`?`,
+                wave && r.waves[wave - 1]?.kind === 'nodes'
+                  ? `Replace ztunnel and istio-cni on the nodes of wave ${wave} of ${r.id} with ${r.to.version} now?`
+                  : wave
+                    ? `Move wave ${wave} of ${r.id} to \`${r.to.revision}\` now?`
+                    : `Finish ${r.id} and uninstall \`${r.from.revision}\`?`,
                 300,
               ),
             },

@@ -11,6 +11,8 @@ export type Phase =
   | { kind: 'control' }
   | { kind: 'wave'; wave: number }
   | { kind: 'finish' }
+  /** An ambient mesh's node agents: the held upgrade before the node waves, the hold given back after. */
+  | { kind: 'agents' }
   | { kind: 'rollback' };
 
 const CONTROL = ['precheck', 'install_control_plane', 'verify_control_plane', 'gateways'] as const;
@@ -26,11 +28,17 @@ const WAVE = [
 const waveSteps = (r: UpgradeRecord): readonly string[] =>
   r.analysis ? WAVE : WAVE.filter((s) => s !== 'analyze_wave');
 const FINISH = ['move_tags', 'grace_period', 'check_old_unused', 'uninstall_old'] as const;
+/** A node wave's steps (ADR 20), and the node agents' own phase around the node waves. */
+const NODE_WAVE = ['replace_nodes', 'verify_nodes'] as const;
+const AGENTS = ['upgrade_agents', 'release_hold'] as const;
+const inWave = (step: string) =>
+  (WAVE as readonly string[]).includes(step) || (NODE_WAVE as readonly string[]).includes(step);
 
 /** The phase a step belongs to; none for plan, approvals, done and abort. */
 export function phaseOf(step: string, wave: number | undefined): Phase | undefined {
   if ((CONTROL as readonly string[]).includes(step)) return { kind: 'control' };
-  if ((WAVE as readonly string[]).includes(step) && wave !== undefined) return { kind: 'wave', wave };
+  if (inWave(step) && wave !== undefined) return { kind: 'wave', wave };
+  if ((AGENTS as readonly string[]).includes(step)) return { kind: 'agents' };
   if ((FINISH as readonly string[]).includes(step)) return { kind: 'finish' };
   if (step === 'compensate') return { kind: 'rollback' };
   return undefined;
@@ -43,7 +51,7 @@ export const phaseKey = (p: Phase): string =>
 /** Where a finished step's note is kept. Rollback notes are numbered by the undos left after them. */
 export function noteKey(step: string, wave: number | undefined, r: UpgradeRecord): string {
   if (step === 'compensate') return `rollback:${String(r.compensations.length).padStart(4, '0')}`;
-  return (WAVE as readonly string[]).includes(step) ? `${step}:w${wave}` : step;
+  return inWave(step) ? `${step}:w${wave}` : step;
 }
 
 export interface PhaseView {
@@ -81,6 +89,10 @@ function label(r: UpgradeRecord, step: string, wave?: number): string {
     grace_period: 'Wait the grace period',
     check_old_unused: `Check that no pod uses ${from} any more`,
     uninstall_old: `Uninstall ${from}`,
+    upgrade_agents: `\`helm upgrade\` ztunnel and istio-cni to ${esc(r.to.version)}, held at \`OnDelete\` (no pod replaced)`,
+    release_hold: 'Give ztunnel and istio-cni their update strategy back (after the last node wave)',
+    replace_nodes: `Replace the ztunnel and istio-cni pods on the wave's nodes`,
+    verify_nodes: `Check that each node runs ztunnel and istio-cni ${esc(r.to.version)}`,
   };
   return labels[step] ?? esc(step);
 }
@@ -96,6 +108,8 @@ function checklist(r: UpgradeRecord, steps: readonly string[], wave: number | un
     if (status === 'done' && note) line += ` — ${note}`;
     if (status === 'running' && s === 'wait_rollouts' && v.progress)
       line += ` — *${v.progress.ready}/${v.progress.total}* workloads ready`;
+    if (status === 'running' && s === 'verify_nodes' && v.progress)
+      line += ` — *${v.progress.ready}/${v.progress.total}* nodes verified`;
     if (status === 'failed') line += ' — *failed*, see below';
     return { line, status };
   });
@@ -135,6 +149,8 @@ function title(r: UpgradeRecord, p: Phase): string {
       return `Wave ${p.wave} of ${r.waves.length}`;
     case 'finish':
       return 'Finish';
+    case 'agents':
+      return 'ztunnel and istio-cni';
     case 'rollback':
       return `Rollback of ${r.id}`;
   }
@@ -149,14 +165,30 @@ export function phaseMessage(r: UpgradeRecord, p: Phase, v: PhaseView): SlackMes
       ? rollbackItems(r, v)
       : checklist(
           r,
-          p.kind === 'control' ? CONTROL : p.kind === 'finish' ? FINISH : waveSteps(r),
+          p.kind === 'control'
+            ? CONTROL
+            : p.kind === 'finish'
+              ? FINISH
+              : p.kind === 'agents'
+                ? AGENTS
+                : r.waves[p.wave - 1]?.kind === 'nodes'
+                  ? NODE_WAVE
+                  : waveSteps(r),
           p.kind === 'wave' ? p.wave : undefined,
           v,
         );
   const state = overall(items);
   const head = `${ICON[state]} *${title(r, p)}*`;
   const blocks: Block[] = [];
-  if (p.kind === 'wave') {
+  const nodeWave = p.kind === 'wave' ? r.waves[p.wave - 1] : undefined;
+  if (nodeWave?.kind === 'nodes') {
+    const nodes = nodeWave.nodes ?? [];
+    const ns = cutList(
+      nodes.map((n) => `\`${esc(n)}\``),
+      { maxChars: 1500, more: (n) => `+${n} more: \`/istio status ${r.id} --wave ${nodeWave.index}\`` },
+    ).text.replace(/\n/g, ', ');
+    blocks.push(section(`${head}: node wave, ${nodes.length} node(s): ${ns}`));
+  } else if (p.kind === 'wave') {
     const w = r.waves[p.wave - 1];
     const ns = cutList(
       (w?.namespaces ?? []).map((n) => `\`${esc(n)}\``),

@@ -8,6 +8,7 @@ import { earliestStarts, shortInstant, zoneOf } from '../../domain/calendar-outl
 import type { UpgradeRecord, Wave } from '../../domain/upgrade/record.js';
 import { planFileName } from './files.js';
 import { STATE_LABEL, stepLabel, WAVE_ICON } from './labels.js';
+import { ambientText, nodeWaveLine } from './nodes.js';
 import {
   type Block,
   clip,
@@ -58,6 +59,7 @@ export function waveStarts(r: UpgradeRecord, timing?: WaveTiming): Map<number, s
 }
 
 export function waveLine(r: UpgradeRecord, w: Wave, start?: string): string {
+  if (w.kind === 'nodes') return nodeWaveLine(r, w, start);
   const ns = cutList(
     w.namespaces.map((n) => `\`${esc(n)}\``),
     { maxChars: NS_PER_WAVE_CHARS, more: (n) => `+${n} more: \`/istio status ${r.id} --wave ${w.index}\`` },
@@ -174,6 +176,8 @@ function planParts(r: UpgradeRecord, timing?: WaveTiming): { message: SlackMessa
   ];
   const installer = installerText(r);
   if (installer) blocks.push(section(installer));
+  const ambient = ambientText(r);
+  if (ambient) blocks.push(section(ambient));
   const gw = gatewayText(r);
   if (gw) blocks.push(section(gw));
   const gwApi = gatewayApiText(r);

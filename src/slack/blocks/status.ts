@@ -5,6 +5,7 @@ import { analysisRows } from './analysis.js';
 import { decisionText } from './approval.js';
 import { planFileName } from './files.js';
 import { STATE_LABEL, stepLabel, WAVE_ICON } from './labels.js';
+import { nodeWaveSections } from './nodes.js';
 import {
   GATEWAY_API_TITLE,
   gatewayApiLines,
@@ -83,6 +84,13 @@ export function statusMessage(r: UpgradeRecord, timing?: WaveTiming): SlackMessa
  * over as many messages as it takes (each within Block Kit's limits).
  */
 export function waveMessages(r: UpgradeRecord, w: Wave, maxBlocks = 45): SlackMessage[] {
+  if (w.kind === 'nodes')
+    return [
+      {
+        text: `Wave ${w.index} of ${r.id}: a node wave, ${(w.nodes ?? []).length} nodes`,
+        blocks: nodeWaveSections(r, w).map((t) => section(t)),
+      },
+    ];
   const facts = [
     `${WAVE_ICON[w.status]} *Wave ${w.index} of ${r.waves.length} of ${r.id}* on \`${esc(r.cluster)}\`: ${w.status.replace('_', ' ')}, ${w.namespaces.length} namespace(s) to \`${esc(r.to.revision)}\``,
     w.approvedBy ? `Approved by ${mention(w.approvedBy)}${w.approvedAt ? ` ${when(w.approvedAt)}` : ''}` : '',
