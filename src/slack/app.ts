@@ -10,6 +10,7 @@ import type { Config } from '../config/index.js';
 import { groupsIn, type Policy } from '../domain/policy.js';
 import type { UpgradeService } from '../engine/api.js';
 import type { Logger } from '../log.js';
+import { signalRequests } from './abortable.js';
 import { registerActions } from './actions/index.js';
 import { boltLogger } from './bolt-logger.js';
 import { registerCommands } from './commands/router.js';
@@ -76,6 +77,8 @@ export interface SlackApp {
 export const INTERACTIVE_CLIENT = {
   retryConfig: { retries: 2, factor: 2, minTimeout: 1000, maxTimeout: 2000 },
   timeout: 10_000,
+  // a call made inside withSignal is cancelled with its signal (abortable.ts)
+  requestInterceptor: signalRequests,
 } satisfies webApi.WebClientOptions;
 
 /**
@@ -88,6 +91,7 @@ export const INTERACTIVE_CLIENT = {
 export const NOTIFIER_CLIENT = {
   retryConfig: { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 30_000 },
   timeout: 30_000,
+  requestInterceptor: signalRequests,
 } satisfies webApi.WebClientOptions;
 
 export function createSlackApp(o: SlackAppOptions): SlackApp {

@@ -6,12 +6,14 @@
  * it says now:
  * - a definitive answer (the group does not exist, the token is not valid or may not read groups)
  *   empties the group at once: nobody is in it until Slack names its members again;
- * - a transient failure (network, 5xx, rate limit, timeout) uses the cached members only while they
+ * - a transient failure (network, 5xx, rate limit, timeout, or no answer within `readTimeoutMs`: the
+ *   call is then cancelled, abortable.ts) uses the cached members only while they
  *   are younger than `maxAgeMs`; past that the group is empty (fail closed: a group-based approval is
  *   refused, never granted by an error).
  */
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../log.js';
+import { deadline, withSignal } from './abortable.js';
 
 export interface GroupResolver {
   /** The ids, among the policy's groups, of those `user` belongs to. */
@@ -50,6 +52,8 @@ export function createGroupResolver(opts: {
   ttlMs?: number;
   /** How long cached members may stand in for Slack while it cannot answer (default 10 min). */
   maxAgeMs?: number;
+  /** One group's read within this, its call cancelled at it (default 15 s); late counts as failed. */
+  readTimeoutMs?: number;
   now?: () => number;
 }): GroupResolver {
   const ttl = opts.ttlMs ?? DEFAULT_GROUPS_TTL_MS;
@@ -60,7 +64,8 @@ export function createGroupResolver(opts: {
 
   async function fetchGroup(id: string): Promise<Set<string>> {
     try {
-      const res = await opts.client.usergroups.users.list({ usergroup: id });
+      const signal = deadline(opts.readTimeoutMs ?? 15_000, `usergroups.users.list of ${id}`);
+      const res = await withSignal(signal, () => opts.client.usergroups.users.list({ usergroup: id }));
       const users = new Set(res.users ?? []);
       cache.set(id, { users, at: now() });
       return users;

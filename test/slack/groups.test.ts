@@ -102,3 +102,27 @@ describe('group resolver', () => {
     expect(await g.groupsOf('U2')).toEqual(['S1', 'S2']);
   });
 });
+
+describe('a Slack that does not answer usergroups.users.list', () => {
+  it('the read is cancelled at its deadline: cached members while young enough, then nobody', async () => {
+    let now = 0;
+    const g = createGroupResolver({
+      client,
+      groups: ['S1'],
+      logger: silentLogger(),
+      ttlMs: 1000,
+      maxAgeMs: 60_000,
+      readTimeoutMs: 300,
+      now: () => now,
+    });
+    expect(await g.groupsOf('U1')).toEqual(['S1']);
+    emu.state.stall = { methods: ['usergroups.users.list'] };
+    now = 5_000;
+    const t0 = Date.now();
+    expect(await g.groupsOf('U1')).toEqual(['S1']); // Slack hangs: what it last said, still young
+    now = 120_000;
+    expect(await g.groupsOf('U1')).toEqual([]); // too old: fail closed
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(emu.state.stalled).toHaveLength(2);
+  }, 15_000);
+});

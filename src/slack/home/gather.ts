@@ -40,8 +40,8 @@ export interface HomeSources {
   service: Pick<UpgradeService, 'list'>;
   /** Absent: this process cannot read clusters at all (every cluster shows unavailable). */
   controlPlanes?: (cluster: string, signal: AbortSignal) => Promise<Result<ControlPlane[]>>;
-  /** A link to a message; null when none can be made. */
-  permalink(channel: string, ts: string): Promise<string | null>;
+  /** A link to a message; null when none can be made. Cancelled with `signal`. */
+  permalink(channel: string, ts: string, signal: AbortSignal): Promise<string | null>;
   now(): number;
   /** Each source's deadline (default 4 s). */
   readTimeoutMs?: number;
@@ -126,7 +126,7 @@ export function createHomeGatherer(src: HomeSources): (clusters: string[]) => Pr
   async function link(r: UpgradeRecord): Promise<string | null> {
     const ts = r.threadTs ?? r.messages.parent;
     if (!ts) return null;
-    const got = await within(timeout, 'Slack', () => src.permalink(r.channel, ts));
+    const got = await within(timeout, 'Slack', (signal) => src.permalink(r.channel, ts, signal));
     return isUnavailable(got) ? null : got;
   }
 

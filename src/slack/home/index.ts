@@ -2,12 +2,14 @@
  * The App Home tab: on `app_home_opened` (tab `home`), the viewer's clusters are decided from the
  * channels they are in and the roles the policy gives them (src/domain/viewer.ts), gathered
  * (gather.ts) and published with `views.publish` (view.ts). Nothing here can fail the view: a source
- * that fails shows `unavailable`; a publish Slack refuses is logged with Slack's reason.
+ * that fails shows `unavailable`; a publish Slack refuses is logged with Slack's reason. Every Slack
+ * call has a deadline and is cancelled at it (abortable.ts).
  */
 import type { App, webApi } from '@slack/bolt';
 import type { Result } from '../../domain/result.js';
 import { channelsIn, clustersVisibleTo } from '../../domain/viewer.js';
 import type { ControlPlane } from '../../engine/ports.js';
+import { deadline, withSignal } from '../abortable.js';
 import type { SlackDeps } from '../context.js';
 import { createHomeGatherer } from './gather.js';
 import { createChannelMembers } from './members.js';
@@ -27,10 +29,18 @@ export interface HomeOptions {
 
 const slackError = (e: unknown) => (e as { data?: { error?: string } }).data?.error;
 
-async function permalinkOf(client: webApi.WebClient, channel: string, ts: string): Promise<string | null> {
-  const res = await client.chat.getPermalink({ channel, message_ts: ts });
+async function permalinkOf(
+  client: webApi.WebClient,
+  channel: string,
+  ts: string,
+  signal: AbortSignal,
+): Promise<string | null> {
+  const res = await withSignal(signal, () => client.chat.getPermalink({ channel, message_ts: ts }));
   return res.permalink ?? null;
 }
+
+/** Longest `views.publish` may take (its retries included) before it is cancelled and logged. */
+const PUBLISH_TIMEOUT_MS = 15_000;
 
 export function registerHome(app: App, deps: SlackDeps, o: HomeOptions = {}): void {
   const members = createChannelMembers({
@@ -43,7 +53,7 @@ export function registerHome(app: App, deps: SlackDeps, o: HomeOptions = {}): vo
     policy: deps.policy,
     service: deps.service,
     ...(o.controlPlanes ? { controlPlanes: o.controlPlanes } : {}),
-    permalink: (channel, ts) => permalinkOf(deps.client, channel, ts),
+    permalink: (channel, ts, signal) => permalinkOf(deps.client, channel, ts, signal),
     now: o.now ?? Date.now,
     ...(o.readTimeoutMs !== undefined ? { readTimeoutMs: o.readTimeoutMs } : {}),
   });
@@ -55,7 +65,9 @@ export function registerHome(app: App, deps: SlackDeps, o: HomeOptions = {}): vo
       const [channels, groups] = await Promise.all([members.channelsOf(user), deps.groups.groupsOf(user)]);
       const clusters = clustersVisibleTo(deps.policy, { user, groups, channels });
       const view = homeView(await gather(clusters), deps.policy);
-      await deps.client.views.publish({ user_id: user, view });
+      await withSignal(deadline(PUBLISH_TIMEOUT_MS, 'views.publish'), () =>
+        deps.client.views.publish({ user_id: user, view }),
+      );
     } catch (err) {
       deps.logger.error(
         { err, user, slackError: slackError(err) },

@@ -5,12 +5,15 @@
  * by the policy's channels, not by the people who open the Home tab.
  *
  * Bounded and fail-closed like the user groups (groups.ts): at most `maxPages` pages of 1,000 members
- * per channel (a larger channel counts only those; logged); a definitive refusal (channel not found,
+ * per channel (a larger channel counts only those; logged), all of them within `readTimeoutMs` (one
+ * deadline for the channel's whole read, its Web API calls cancelled with it: abortable.ts), so the
+ * Home tab is answered in bounded time whatever Slack does; a definitive refusal (channel not found,
  * missing scope, bad token) empties the channel at once; a transient failure uses the cached members
  * while they are younger than `maxAgeMs`, then none — a failure never shows more than Slack last said.
  */
 import type { webApi } from '@slack/bolt';
 import type { Logger } from '../../log.js';
+import { deadline, withSignal } from '../abortable.js';
 import { DEFINITIVE_ERRORS } from '../groups.js';
 
 export interface ChannelMembers {
@@ -35,6 +38,8 @@ export function createChannelMembers(opts: {
   ttlMs?: number;
   maxAgeMs?: number;
   maxPages?: number;
+  /** One channel's whole read (every page) within this (default 5 s); late counts as failed. */
+  readTimeoutMs?: number;
   now?: () => number;
 }): ChannelMembers {
   const ttl = opts.ttlMs ?? 60_000;
@@ -44,15 +49,20 @@ export function createChannelMembers(opts: {
   const cache = new Map<string, Entry>();
   const inflight = new Map<string, Promise<Set<string>>>();
 
+  const readTimeout = opts.readTimeoutMs ?? 5_000;
+
   async function read(channel: string): Promise<Set<string>> {
     const users = new Set<string>();
+    const signal = deadline(readTimeout, `conversations.members of ${channel}`);
     let cursor: string | undefined;
     for (let page = 0; page < maxPages; page++) {
-      const res = await opts.client.conversations.members({
-        channel,
-        limit: PAGE,
-        ...(cursor ? { cursor } : {}),
-      });
+      const res = await withSignal(signal, () =>
+        opts.client.conversations.members({
+          channel,
+          limit: PAGE,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
       for (const u of res.members ?? []) users.add(u);
       cursor = res.response_metadata?.next_cursor || undefined;
       if (!cursor) return users;

@@ -102,6 +102,16 @@ export class SlackEmulator {
       const method = url.pathname.slice(5);
       const auth = req.headers.authorization;
       const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (args.token as string | undefined);
+      const stall = this.state.stall;
+      if (stall && (!stall.methods || stall.methods.includes(method))) {
+        // never answered: the client's timeout or cancel is all that ends it
+        const entry = { method, closedByClient: false };
+        this.state.stalled.push(entry);
+        res.on('close', () => {
+          entry.closedByClient = !res.writableEnded;
+        });
+        return;
+      }
       const r = handleApiCall(
         { state: this.state, openSocket: () => this.socket.openTicket(), baseUrl: this.baseUrl },
         method,

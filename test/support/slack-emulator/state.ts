@@ -99,6 +99,10 @@ export class SlackState {
   rateLimit: RateLimitMode | null = null;
   /** Every Web API call (of `methods`, default all) answers this HTTP status (a Slack outage: 5xx). */
   outage: { status: number; methods?: string[] } | null = null;
+  /** Web API calls (of `methods`, default all) that Slack never answers (a hung connection). */
+  stall: { methods?: string[] } | null = null;
+  /** Each stalled call, and whether the client gave up on it (closed its connection). */
+  readonly stalled: { method: string; closedByClient: boolean }[] = [];
   readonly rateCounters = new Map<string, number>();
   private lastTs = 0;
 
