@@ -18,9 +18,12 @@ export const planFileName = (r: UpgradeRecord) => `${r.id}-plan.csv`;
 export const namespacesFileName = (r: UpgradeRecord, wave: number) => `${r.id}-wave-${wave}-namespaces.txt`;
 export const diffFileName = (r: UpgradeRecord, wave: number) => `${r.id}-wave-${wave}-proxy-status-diff.txt`;
 
-/** Every wave and namespace of the plan, one row each. */
+/** Every wave and namespace of the plan, one row each (a node wave's nodes as `node/<name>`, ADR 20). */
 export function planFile(r: UpgradeRecord): ThreadFile {
-  const rows = r.waves.flatMap((w) => w.namespaces.map((n) => `${w.index},${n}`));
+  const rows = r.waves.flatMap((w) => [
+    ...w.namespaces.map((n) => `${w.index},${n}`),
+    ...(w.nodes ?? []).map((n) => `${w.index},node/${n}`),
+  ]);
   const total = r.waves.reduce((n, w) => n + w.namespaces.length, 0);
   return {
     name: planFileName(r),
