@@ -1,7 +1,12 @@
 // Runs the real CLI process (TypeScript sources through tsx) and checks exit codes, stdout and stderr.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { diffSnapshots, parseProxyStatus, type Snapshot } from '../../src/domain/proxystatus/index.js';
+import { tabwrite } from '../support/proxy-status-standin.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fx = (name: string) => `test/fixtures/proxy-status/${name}`;
@@ -170,6 +175,47 @@ describe('istio-upgrade-bot ps diff', () => {
     const d = JSON.parse(r.stdout);
     expect(d.before).toEqual({ '1-21-2': 3 });
     expect(d.moved).toHaveLength(3);
+  });
+
+  it('reads tables larger than its read buffer (lines cut between reads) as the parser does', () => {
+    const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
+    const suffix = (i: number) => [7, 5, 3, 1, 0].map((d) => SAFE[Math.floor(i / 27 ** d) % 27]).join('');
+    const table = (istiod: (w: number) => string, stale: number) => {
+      const rows = [['NAME', 'CLUSTER', 'CDS', 'LDS', 'EDS', 'RDS', 'ECDS', 'ISTIOD', 'VERSION']];
+      for (let i = 0; i < 4000; i++) {
+        const w = Math.floor(i / 4);
+        const pod = `svc-${w % 250}-${suffix(w).padEnd(10, 'x')}-${suffix(i).slice(0, 5)}.team-${w % 40}`;
+        const cds = i === stale ? 'STALE (Never Acknowledged)' : `SYNCED (${i % 90}m)`;
+        rows.push([
+          pod,
+          'Kubernetes',
+          cds,
+          'SYNCED (2h)',
+          'SYNCED (12s)',
+          'SYNCED',
+          'NOT SENT',
+          istiod(w),
+          '1.2x.0',
+        ]);
+      }
+      return tabwrite(rows);
+    };
+    const before = table(() => 'istiod-1-22-1-6d8f9b7c5d-q2w4x', -1);
+    const after = table(
+      (w) => (w % 3 === 0 ? 'istiod-1-22-1-6d8f9b7c5d-q2w4x' : 'istiod-1-24-2-7f6fc6cfd6-s8zfg'),
+      1234,
+    );
+    expect(before.length).toBeGreaterThan(2 * 262_144);
+    const dir = mkdtempSync(join(tmpdir(), 'ps-diff-'));
+    writeFileSync(join(dir, 'before.txt'), before);
+    writeFileSync(join(dir, 'after.txt'), after);
+    const r = cli(['ps', 'diff', join(dir, 'before.txt'), join(dir, 'after.txt')]);
+    expect(r.stderr).toBe('');
+    const snap = (t: string) => (parseProxyStatus(t) as { snapshot: Snapshot }).snapshot;
+    const want = diffSnapshots(snap(before), snap(after));
+    expect(want.moved.length).toBeGreaterThan(500);
+    expect(want.notSynced).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toEqual(want);
   });
 
   it('exits 1 when either side does not parse, naming that side', () => {

@@ -2,18 +2,26 @@
 import type { NotSyncedProxy, ProxyDiff, Snapshot } from './model.js';
 import { cmp, type Group, type Summary, summarize } from './summary.js';
 
-function sortedKeys<V>(m: Map<string, V>): string[] {
-  return [...m.keys()].sort(cmp);
+/**
+ * The keys of x and y, once each, sorted. Array sort without a comparator compares strings by code
+ * units, as cmp does, without a call per comparison.
+ */
+function keysOf<V>(x: Map<string, V>, y: Map<string, V>): string[] {
+  const keys = [...x.keys()];
+  for (const k of y.keys()) if (!x.has(k)) keys.push(k);
+  return keys.sort();
 }
+
+const NONE = new Map<string, never>();
 
 function countsOf(counts: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of sortedKeys(counts)) out[k] = counts.get(k)!;
+  for (const k of keysOf(counts, NONE)) out[k] = counts.get(k)!;
   return out;
 }
 
 function sorted(list: string[]): string[] {
-  return list.length < 2 ? list.slice() : [...list].sort(cmp);
+  return list.length < 2 ? list.slice() : list.slice().sort();
 }
 
 /** The list sorted and joined by `,` (most workloads have one revision and one version). */
@@ -77,17 +85,10 @@ export function diffSummaries(before: Summary, after: Summary): ProxyDiff {
   const b = before.groups;
   const a = after.groups;
   const out: Lists = { moved: [], partial: [], unchanged: [], added: [], removed: [] };
-  const namespaces = new Map<string, true>();
-  for (const ns of b.keys()) namespaces.set(ns, true);
-  for (const ns of a.keys()) namespaces.set(ns, true);
-  const none = new Map<string, Group>();
-  for (const ns of sortedKeys(namespaces)) {
-    const from = b.get(ns) ?? none;
-    const to = a.get(ns) ?? none;
-    const names = new Map<string, true>();
-    for (const w of from.keys()) names.set(w, true);
-    for (const w of to.keys()) names.set(w, true);
-    for (const w of sortedKeys(names)) classify(out, from.get(w), to.get(w));
+  for (const ns of keysOf(b, a)) {
+    const from = b.get(ns) ?? NONE;
+    const to = a.get(ns) ?? NONE;
+    for (const w of keysOf(from, to)) classify(out, from.get(w), to.get(w));
   }
   const notSynced: NotSyncedProxy[] = after.notSynced
     .slice()

@@ -4,7 +4,7 @@ import type { ParseError, ParseOptions, ParseResult, ProxyStatusFormat } from '.
 import { Summary, summarize } from './summary.js';
 import { parseTable, scanTable } from './table.js';
 
-export { summarizeTableBytes } from './bytes.js';
+export { summarizeTableBytes, summarizeTableChunks, TableBytesReader } from './bytes.js';
 export { diffSnapshots, diffSummaries } from './diff.js';
 export type * from './model.js';
 export { normaliseStatus, shortType } from './status.js';

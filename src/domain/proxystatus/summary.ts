@@ -6,12 +6,18 @@ import type { NotSyncedProxy, ProxyRecord } from './model.js';
 import type { RowSink } from './sink.js';
 import { isBad } from './status.js';
 
-export interface Group {
-  namespace: string;
-  workload: string;
-  /** few per workload (one or two), so arrays beat Sets here. */
-  revisions: string[];
-  versions: string[];
+/**
+ * One workload's proxies: the revisions and versions they run. Few per workload (one or two), so
+ * arrays beat Sets; made with their first values (an array literal holds one slot, a push onto `[]`
+ * seventeen, and a large mesh has tens of thousands of groups).
+ */
+export class Group {
+  constructor(
+    readonly namespace: string,
+    readonly workload: string,
+    readonly revisions: string[],
+    readonly versions: string[],
+  ) {}
 }
 
 /** Code-unit order, the same everywhere (no locale). */
@@ -60,31 +66,47 @@ export class Summary implements RowSink {
     addUnique(g.versions, version);
   }
 
+  /** The group of (namespace, workload), made empty when there is none. */
   groupOf(namespace: string, workload: string): Group {
+    return this.find(namespace, workload) ?? this.make(namespace, workload, [], []);
+  }
+
+  /** One proxy of (namespace, workload) that is not the last group's: counted, its group found or made. */
+  proxy(namespace: string, workload: string, revision: string, version: string): Group {
+    const g = this.find(namespace, workload);
+    if (g === undefined) {
+      this.count(revision);
+      return this.make(namespace, workload, [revision], [version]);
+    }
+    this.tally(g, revision, version);
+    return g;
+  }
+
+  private find(namespace: string, workload: string): Group | undefined {
+    const g = this.groups.get(namespace)?.get(workload);
+    if (g !== undefined) this.last = g;
+    return g;
+  }
+
+  private make(namespace: string, workload: string, revisions: string[], versions: string[]): Group {
     let byName = this.groups.get(namespace);
     if (byName === undefined) {
       byName = new Map();
       this.groups.set(namespace, byName);
     }
-    let g = byName.get(workload);
-    if (g === undefined) {
-      g = { namespace, workload, revisions: [], versions: [] };
-      byName.set(workload, g);
-    }
+    const g = new Group(namespace, workload, revisions, versions);
+    byName.set(workload, g);
     this.last = g;
     return g;
   }
 
   /** One parsed proxy (JSON formats, or snapshots built elsewhere). */
   add(p: ProxyRecord): void {
-    this.count(p.revision);
     // replicas of one workload are usually adjacent (tables are sorted by pod name)
-    let g = this.last;
-    if (g === null || g.workload !== p.workload || g.namespace !== p.namespace) {
-      g = this.groupOf(p.namespace, p.workload);
-    }
-    addUnique(g.revisions, p.revision);
-    addUnique(g.versions, p.version);
+    const g = this.last;
+    if (g !== null && g.workload === p.workload && g.namespace === p.namespace) {
+      this.tally(g, p.revision, p.version);
+    } else this.proxy(p.namespace, p.workload, p.revision, p.version);
     if (p.synced === false) {
       const types = Object.keys(p.xds)
         .filter((t) => isBad(p.xds[t]!))
@@ -107,20 +129,17 @@ export class Summary implements RowSink {
     version: string,
     state: Shared | null,
   ): void {
-    this.count(revision);
     let g = this.last;
     if (
-      !repeat &&
-      (g === null ||
-        g.workload.length !== end - nameS ||
-        g.namespace.length !== nameE - dot - 1 ||
-        !text.startsWith(g.workload, nameS) ||
-        !text.startsWith(g.namespace, dot + 1))
+      repeat ||
+      (g !== null &&
+        g.workload.length === end - nameS &&
+        g.namespace.length === nameE - dot - 1 &&
+        text.startsWith(g.workload, nameS) &&
+        text.startsWith(g.namespace, dot + 1))
     ) {
-      g = this.groupOf(text.slice(dot + 1, nameE), text.slice(nameS, end));
-    }
-    addUnique(g!.revisions, revision);
-    addUnique(g!.versions, version);
+      this.tally(g!, revision, version);
+    } else g = this.proxy(text.slice(dot + 1, nameE), text.slice(nameS, end), revision, version);
     if (state !== null && !state.synced) {
       this.notSynced.push({ namespace: g!.namespace, pod: text.slice(nameS, dot), types: state.bad.slice() });
     }

@@ -11,6 +11,7 @@ import {
   type Summary,
   summarizeProxyStatus,
   summarizeTableBytes,
+  summarizeTableChunks,
   workloadOf,
 } from '../../../src/domain/proxystatus/index.js';
 import { tabwrite } from '../../support/proxy-status-standin.js';
@@ -161,9 +162,37 @@ function plain(s: Summary) {
 }
 const bytes = (text: string) => new TextEncoder().encode(text);
 
+/**
+ * Read as `ps diff` reads a file: through a buffer of `size` bytes, each read giving at most `step`
+ * bytes (a pipe gives what it has), the unread tail moved to the front, the buffer doubled for a line
+ * that does not fit.
+ */
+function fedInChunks(input: Uint8Array, size: number, step = size) {
+  let at = 0;
+  const read = (buf: Uint8Array, to: number, n: number) => {
+    const k = Math.min(n, step, input.length - at);
+    buf.set(input.subarray(at, at + k), to);
+    at += k;
+    return k;
+  };
+  return summarizeTableChunks(read, new Uint8Array(size));
+}
+
 function sameAsText(text: string): 'taken' | 'declined' {
   const fast = summarizeTableBytes(bytes(text));
   const slow = summarizeProxyStatus(text);
+  // in chunks of any size, the same answer as all at once (a line cut anywhere, even in a CRLF)
+  for (const [size, step] of [
+    [1, 1],
+    [7, 3],
+    [64, 64],
+    [4096, 100],
+  ] as const) {
+    const chunked = fedInChunks(bytes(text), size, step);
+    expect(chunked === null ? null : plain(chunked.summary), `chunks of ${size}`).toEqual(
+      fast === null ? null : plain(fast.summary),
+    );
+  }
   if (fast === null) return 'declined';
   if (!slow.ok) return expect.fail(`bytes took what the parser refuses: ${slow.error.message}`);
   expect(fast.format).toBe(slow.format);
@@ -203,6 +232,36 @@ describe('summarizeTableBytes: the bytes of a table, the same summary as its tex
     ['an ISTIOD with a space', table(['cart-6c9d8f7b5c-4kz2p.shop']).replace(ISTIOD, 'istiod x-1')],
   ])('declines %s (the parser reads or refuses it)', (_what, text) => {
     expect(summarizeTableBytes(bytes(text))).toBeNull();
+  });
+
+  it('a Buffer (what readFileSync gives) is read like a Uint8Array', () => {
+    const text = fixture('wave-after.txt');
+    const fromBuffer = summarizeTableBytes(Buffer.from(text, 'latin1'));
+    expect(fromBuffer && plain(fromBuffer.summary)).toEqual(plain(summarizeTableBytes(bytes(text))!.summary));
+  });
+
+  it('rows whose line ends before the last column (empty trailing cells) are read, not skipped', () => {
+    // trailing blanks cut, as a terminal copy or an editor leaves them: the line feed comes before the
+    // last column, so the first guess at the line's end takes in the next line
+    const text = tabwrite([
+      HEADER,
+      [
+        'cart-6c9d8f7b5c-4kz2p.shop',
+        'Kubernetes',
+        'SYNCED',
+        'SYNCED',
+        'SYNCED',
+        'SYNCED',
+        'SYNCED',
+        ISTIOD,
+        '',
+      ],
+      ['web-0.shop', 'Kubernetes', 'SYNCED', 'STALE', 'SYNCED', 'SYNCED', 'SYNCED', '', ''],
+      ['web-1.shop', 'Kubernetes', 'SYNCED', 'SYNCED', 'SYNCED', 'SYNCED', 'SYNCED', ISTIOD, '1.24.2'],
+    ]).replace(/ +\n/g, '\n');
+    expect(text.split('\n')[2]).toMatch(/^web-0\.shop .* SYNCED$/);
+    expect(sameAsText(text)).toBe('taken');
+    expect(sameAsText(text.trimEnd())).toBe('taken'); // and no line feed after the last row
   });
 
   it('odd state spellings are read as the parser reads them', () => {
