@@ -8,7 +8,9 @@
  * thread reads in the order the engine emitted, even when Slack answers 429 and the WebClient waits
  * and retries. Deduplication: an event whose `key` was already posted is skipped (a step re-run after a
  * crash). Progress events (one key per wave: they update the parent in place) are not deduplicated but
- * coalesced: only the newest one queued for an upgrade updates the parent.
+ * coalesced: only the newest one queued for an upgrade updates the parent. Deadline: one event's Slack
+ * calls are cancelled after `eventTimeoutMs` (or when `signal` aborts), so one request Slack never
+ * answers cannot hold the upgrade's thread for longer.
  * See docs/adr/0006-slack-notifier-ordering.md.
  */
 import type { webApi } from '@slack/bolt';
@@ -17,27 +19,29 @@ import type { ProxyDiff } from '../domain/proxystatus/model.js';
 import type { UpgradeRecord } from '../domain/upgrade/record.js';
 import type { Notifier, UpgradeEvent } from '../engine/ports.js';
 import type { Logger } from '../log.js';
+import { deadline, withSignal } from './abortable.js';
 import {
   analysisActionsKey,
   analysisActionsMessage,
   analysisMessage,
   chartMissing,
 } from './blocks/analysis.js';
-import { approvalKey, approvalMessage, decidedMessage, namespacesFit } from './blocks/approval.js';
+import { approvalKey, approvalMessage, namespacesFit } from './blocks/approval.js';
 import { diffFits, diffMessage } from './blocks/diff.js';
-import { diffFile, namespacesFile, planFile, type ThreadFile } from './blocks/files.js';
+import { diffFile, namespacesFile } from './blocks/files.js';
 import { autoRollbackMessage } from './blocks/incident.js';
 import { nodeVersionsMessage } from './blocks/nodes.js';
 import { stepNote } from './blocks/notes.js';
-import { noteKey, type Phase, type PhaseView, phaseKey, phaseMessage, phaseOf } from './blocks/phase.js';
-import { planMessage, wavesFit } from './blocks/plan.js';
+import { noteKey, phaseOf } from './blocks/phase.js';
 import { autoStartMessage } from './blocks/progressive.js';
-import { context, type SlackMessage } from './blocks/text.js';
+import { context } from './blocks/text.js';
 import { stateChangedMessage, stoppedMessage, warningMessage } from './blocks/thread.js';
 import { windowStart } from './blocks/window.js';
 import { chartFile } from './chart/index.js';
 import { fileKey, shareOnce } from './files.js';
+import { createThreadWriter } from './notifier-thread.js';
 import type { NotifierStore } from './store.js';
+import { threadOf, tsOf } from './thread-ts.js';
 
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
@@ -53,6 +57,11 @@ export interface SlackNotifierOptions {
    * start (absent: not said). */
   calendarOf?: (cluster: string) => Calendar | undefined;
   now?: () => number;
+  /** Longest one event's Slack calls may take (default 10 min): then they are cancelled, the event is
+   * logged as failed and the upgrade's next event is handled. */
+  eventTimeoutMs?: number;
+  /** Cancels every Slack call in flight (the process stopping). */
+  signal?: AbortSignal;
 }
 
 export interface SlackNotifier extends Notifier {
@@ -60,88 +69,16 @@ export interface SlackNotifier extends Notifier {
   idle(): Promise<void>;
 }
 
-/** The thread of an upgrade (its parent message ts), if it was posted. */
-export async function threadOf(r: UpgradeRecord, store: NotifierStore): Promise<string | undefined> {
-  return r.threadTs ?? tsOf(r, 'parent', store);
-}
-
-/** A message ts the notifier stored: in the record when the engine keeps it, else in the store. */
-export async function tsOf(r: UpgradeRecord, key: string, store: NotifierStore): Promise<string | undefined> {
-  return r.messages?.[key] ?? (await store.getTs(r.id, key));
-}
+export { threadOf, tsOf };
 
 export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
   const { client, store, logger } = opts;
   const chains = new Map<string, Promise<void>>();
   const newestProgress = new Map<string, number>();
-  const timing = (r: UpgradeRecord) =>
-    opts.calendarOf ? { calendar: opts.calendarOf(r.cluster), now: (opts.now ?? Date.now)() } : undefined;
   let progressCounter = 0;
 
-  async function saveTs(r: UpgradeRecord, key: string, ts: string): Promise<void> {
-    await store.setTs(r.id, key, ts);
-    if (opts.setMessage) await opts.setMessage(r.id, key, ts);
-  }
-
-  /** Replaces an approval message whose approval was decided (approved, paused, rolled back, expired). */
-  async function replaceApproval(r: UpgradeRecord): Promise<void> {
-    const d = r.decisions.at(-1);
-    if (!d) return;
-    const wave = d.wave ?? (d.step === 'await_wave_approval' ? r.currentWave : undefined);
-    const ts = await tsOf(r, approvalKey(r, wave), store);
-    if (ts)
-      await client.chat.update({
-        channel: r.channel,
-        ts,
-        ...decidedMessage(r, { ...d, ...(wave ? { wave } : {}) }),
-      });
-  }
-
-  async function ensureParent(r: UpgradeRecord): Promise<{ ts: string; created: boolean }> {
-    const known = await threadOf(r, store);
-    if (known) return { ts: known, created: false };
-    const res = await client.chat.postMessage({ channel: r.channel, ...planMessage(r, timing(r)) });
-    const ts = res.ts!;
-    await saveTs(r, 'parent', ts);
-    // Too many waves for the parent: the whole plan goes into the thread as a file it points at.
-    if (!wavesFit(r, timing(r))) await share(r, ts, fileKey.plan, planFile(r));
-    return { ts, created: true };
-  }
-
-  /**
-   * Shares a whole list into the thread; returns its name, or nothing when Slack refused it (no
-   * `files:write` scope, an outage): the message then points at the `/istio status` command alone.
-   */
-  async function share(r: UpgradeRecord, thread: string, key: string, f: ThreadFile) {
-    try {
-      return await shareOnce(client, store, r, thread, key, f);
-    } catch (err) {
-      logger.warn({ err, upgradeId: r.id, file: f.name }, 'could not upload a file to the thread');
-      return undefined;
-    }
-  }
-
-  async function updateParent(r: UpgradeRecord): Promise<void> {
-    const { ts, created } = await ensureParent(r);
-    if (!created) await client.chat.update({ channel: r.channel, ts, ...planMessage(r, timing(r)) });
-  }
-
-  async function reply(r: UpgradeRecord, msg: SlackMessage): Promise<string> {
-    const { ts } = await ensureParent(r);
-    const res = await client.chat.postMessage({ channel: r.channel, thread_ts: ts, ...msg });
-    return res.ts!;
-  }
-
-  /**
-   * Posts the phase's checklist on its first event (when `create`), then updates it in place. What it
-   * shows comes from the store (notes of finished steps), so any process can render it.
-   */
-  async function renderPhase(r: UpgradeRecord, p: Phase, view: Omit<PhaseView, 'notes'>, create: boolean) {
-    const msg = phaseMessage(r, p, { ...view, notes: await store.notes(r.id) });
-    const ts = await tsOf(r, phaseKey(p), store);
-    if (ts) await client.chat.update({ channel: r.channel, ts, ...msg });
-    else if (create) await saveTs(r, phaseKey(p), await reply(r, msg));
-  }
+  const { timing, saveTs, replaceApproval, ensureParent, share, updateParent, reply, renderPhase } =
+    createThreadWriter(opts);
 
   function withProgress(r: UpgradeRecord, wave: number, p: { total: number; ready: number }): UpgradeRecord {
     return {
@@ -295,7 +232,12 @@ export function createSlackNotifier(opts: SlackNotifierOptions): SlackNotifier {
       const seq = ++progressCounter;
       if (event.type === 'wave_progress') newestProgress.set(id, seq);
       const prev = chains.get(id) ?? Promise.resolve();
-      const run = prev.then(() => handle(event, seq));
+      // every Slack call of the event runs under its deadline and the stop signal (abortable.ts)
+      const signal = () => {
+        const late = deadline(opts.eventTimeoutMs ?? 10 * 60_000, `posting ${event.type} to Slack`);
+        return opts.signal ? AbortSignal.any([late, opts.signal]) : late;
+      };
+      const run = prev.then(() => withSignal(signal(), () => handle(event, seq)));
       const tail = run.catch((err: unknown) => {
         logger.error({ err, upgradeId: id, event: event.type, key: event.key }, 'posting to Slack failed');
       });

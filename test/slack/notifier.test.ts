@@ -3,6 +3,7 @@ import { webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UpgradeRecord } from '../../src/domain/upgrade/record.js';
 import type { UpgradeEvent } from '../../src/engine/ports.js';
+import { NOTIFIER_CLIENT } from '../../src/slack/app.js';
 import { boltLogger } from '../../src/slack/bolt-logger.js';
 import { createSlackNotifier, type SlackNotifier } from '../../src/slack/notifier.js';
 import { createMemoryStore, type NotifierStore } from '../../src/slack/store.js';
@@ -173,5 +174,49 @@ describe('Slack notifier: a failed step', () => {
     );
     expect(thread[1]).toContain('Stopped at Install control plane');
     expect(thread[1]).toContain('/istio retry up-abcd');
+  });
+});
+
+describe('Slack notifier, when Slack does not answer', () => {
+  it('an event’s calls are cancelled at its deadline; the thread goes on with the next event', async () => {
+    const client = new webApi.WebClient(emu.state.botToken, {
+      ...NOTIFIER_CLIENT,
+      slackApiUrl: emu.apiUrl,
+      logger: boltLogger(silentLogger()),
+    });
+    const n = createSlackNotifier({ client, store, logger: silentLogger(), eventTimeoutMs: 300 });
+    emu.state.stall = { methods: ['chat.postMessage'] };
+    const t0 = Date.now();
+    const first = n.notify({ type: 'planned', key: `${r0.id}:planned`, record: r0 });
+    await expect(first).rejects.toThrow(/posting planned to Slack did not answer within 0.3 s/);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    emu.state.stall = null;
+    await n.notify({ type: 'warning', key: `${r0.id}:warn`, record: r0, message: 'still here' });
+    await n.idle();
+    // the hung post was closed by the bot, and its 5 retries never reached Slack
+    expect(emu.state.stalled).toEqual([{ method: 'chat.postMessage', closedByClient: true }]);
+    await new Promise((r) => setTimeout(r, 1_500)); // when the first retry would have been sent
+    const parents = emu.state.messages.filter((m) => !m.thread_ts);
+    expect(parents).toHaveLength(1); // the plan once: by the next event, not by a leaked retry
+    const parent = parents[0]!;
+    expect(threadTexts(r0, parent.ts).at(-1)).toContain('still here');
+  }, 15_000);
+
+  it('the stop signal cancels what is in flight', async () => {
+    const client = new webApi.WebClient(emu.state.botToken, {
+      ...NOTIFIER_CLIENT,
+      slackApiUrl: emu.apiUrl,
+      logger: boltLogger(silentLogger()),
+    });
+    const stop = new AbortController();
+    const n = createSlackNotifier({ client, store, logger: silentLogger(), signal: stop.signal });
+    emu.state.stall = { methods: ['chat.postMessage'] };
+    const first = n.notify({ type: 'planned', key: `${r0.id}:planned`, record: r0 });
+    setTimeout(() => stop.abort(new Error('the bot is stopping')), 100);
+    await expect(first).rejects.toThrow('the bot is stopping');
+    await n.idle();
+    for (let i = 0; i < 50 && !emu.state.stalled.every((c) => c.closedByClient); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(emu.state.stalled).toEqual([{ method: 'chat.postMessage', closedByClient: true }]);
   });
 });
