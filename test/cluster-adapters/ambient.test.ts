@@ -211,7 +211,7 @@ describe('ambient data plane on the test cluster', () => {
     expect(versionsByNode(held.pods)).toEqual(all(OLD));
     const zvalues = JSON.parse(await helmCli(['get', 'values', 'ztunnel', '-n', SYS, '-o', 'json']));
     expect(zvalues.revision).toBe(to.revision); // re-pointed at the new istiod
-    expect(zvalues.updateStrategy).toEqual({ type: 'OnDelete' });
+    expect(zvalues.updateStrategy.type).toBe('OnDelete'); // held
     // a re-run changes nothing
     const again = await dp.upgradeReleases(target, from, to, holds);
     expect(again).toEqual(holds);
