@@ -22,14 +22,19 @@ const ascii = (w: string) => Uint8Array.from(w, (c) => c.charCodeAt(0));
 /** istioctl's spellings of the states (code = index), matched as bytes; others go through codeAt. */
 const WORDS = ['', 'SYNCED', 'NOT SENT', 'STALE', 'IGNORED', 'ERROR'].map(ascii);
 
-const codes: number[] = [];
+/** Reused arguments for String.fromCharCode, one array per length (resizing one array reallocated it). */
+const CODES: number[][] = [];
 
 /** The text of b[s, e) (ASCII here): the few strings this reader keeps. */
 export function text(b: Uint8Array, s: number, e: number): string {
   let out = '';
-  for (let at = s; at < e; at += 1024) {
-    const n = Math.min(1024, e - at);
-    codes.length = n;
+  for (let at = s; at < e; at += 256) {
+    const n = Math.min(256, e - at);
+    let codes = CODES[n];
+    if (codes === undefined) {
+      codes = new Array<number>(n).fill(0);
+      CODES[n] = codes;
+    }
     for (let i = 0; i < n; i++) codes[i] = b[at + i]!;
     out += String.fromCharCode.apply(null, codes);
   }
@@ -58,12 +63,18 @@ function cellEnd(b: Uint8Array, from: number, stop: number): number {
   return stop;
 }
 
-/** An ISTIOD or VERSION cell seen before: its bytes, its text, its revision (ISTIOD). */
+/**
+ * An ISTIOD or VERSION cell seen before: its bytes, its text, its revision (ISTIOD); a list through
+ * next (not an array: a new reader's empty array has another elements kind, which deoptimised the
+ * row code at the second table).
+ */
 class Seen {
   constructor(
     readonly bytes: Uint8Array,
     readonly value: string,
     readonly revision: string,
+    readonly next: Seen | null,
+    readonly count: number,
   ) {}
 }
 
@@ -75,8 +86,11 @@ export class RowReader {
   names: string[] = [];
   hasTypes = false;
   shared = new Map<number, Shared>();
-  readonly istiods: Seen[] = [];
-  readonly versions: Seen[] = [];
+  /** the last row's states (rows in a run mostly share them) */
+  signature = -1;
+  state: Shared | null = null;
+  istiods: Seen | null = null;
+  versions: Seen | null = null;
   /** the last new NAME, when it ends in `-<5 safe chars>`: its bytes, the length before those 5. */
   prev = new Uint8Array(256);
   prevN = 0;
@@ -93,19 +107,28 @@ export class RowReader {
   constructor(readonly summary: Summary) {}
 }
 
-/** The Seen of the cell at s, compared in place with those met before; null when it is not one. */
-function seenCell(list: Seen[], b: Uint8Array, s: number, stop: number, istiod: boolean): Seen | null {
-  for (let i = 0; i < list.length; i++) {
-    const v = list[i]!;
+/** The Seen of the cell at s, compared in place with those in list; null when it is not one. */
+function seenCell(list: Seen | null, b: Uint8Array, s: number, stop: number): Seen | null {
+  for (let v = list; v !== null; v = v.next) {
     const n = v.bytes.length;
     if (b[s + n - 1] === v.bytes[n - 1] && endsAt(b, s + n, stop) && same(b, s, v.bytes, 0, n)) return v;
   }
+  return null;
+}
+
+/** A first ISTIOD or VERSION cell at s, added to r's list; null when it is not one. */
+function newSeen(r: RowReader, s: number, stop: number, istiod: boolean): Seen | null {
+  const b = r.b;
   const e = cellEnd(b, s, stop);
   if (e < 0) return null;
   const value = text(b, s, e);
   if (istiod && value.indexOf(' ') >= 0) return null; // the parser says why
-  const v = new Seen(b.slice(s, e), value, istiod ? revisionOf(value) : '');
-  if (list.length < 32) list.push(v);
+  const list = istiod ? r.istiods : r.versions;
+  const count = list === null ? 1 : list.count + 1;
+  const v = new Seen(b.slice(s, e), value, istiod ? revisionOf(value) : '', list, count);
+  if (count > 32) return v; // not kept: few istiod pods and versions, anything else reads slower
+  if (istiod) r.istiods = v;
+  else r.versions = v;
   return v;
 }
 
@@ -171,7 +194,8 @@ function newName(r: RowReader, nameS: number, nameE: number): number {
 function remember(r: RowReader, nameS: number, nameE: number, revision: string, version: string): Group {
   const n = nameE - nameS;
   if (r.prev.length < n) r.prev = new Uint8Array(2 * n);
-  r.prev.set(r.b.subarray(nameS, nameE));
+  const { b, prev } = r;
+  for (let i = 0; i < n; i++) prev[i] = b[nameS + i]!;
   r.prevN = n;
   r.preN = r.cut;
   return r.summary.proxy(r.namespace, r.workload, revision, version);
@@ -205,7 +229,8 @@ export function readRow(r: RowReader, lineStart: number, stop: number): boolean 
       e = typeCell(r, b, s, stop);
       signature = signature * 6 + r.code;
     } else if (role === Role.Istiod || role === Role.Version) {
-      const v = seenCell(role === Role.Istiod ? r.istiods : r.versions, b, s, stop, role === Role.Istiod);
+      const istiod = role === Role.Istiod;
+      const v = seenCell(istiod ? r.istiods : r.versions, b, s, stop) ?? newSeen(r, s, stop, istiod);
       if (v === null) return false;
       e = s + v.bytes.length;
       if (role === Role.Istiod) revision = v.revision;
@@ -220,8 +245,11 @@ export function readRow(r: RowReader, lineStart: number, stop: number): boolean 
   else r.summary.tally(r.group!, revision, version);
   const g = r.group!;
   if (r.hasTypes) {
-    const state = r.shared.get(signature) ?? xdsFor(r.roles, r.names, r.shared, signature);
-    if (!state.synced) notSynced(r, g, lineStart, state);
+    if (signature !== r.signature) {
+      r.state = r.shared.get(signature) ?? xdsFor(r.roles, r.names, r.shared, signature);
+      r.signature = signature;
+    }
+    if (!r.state!.synced) notSynced(r, g, lineStart, r.state!);
   }
   return true;
 }

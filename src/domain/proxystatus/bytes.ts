@@ -105,6 +105,7 @@ export class TableBytesReader {
     r.names = h.names;
     r.hasTypes = h.roles.includes(Role.Type);
     r.shared = new Map();
+    r.signature = -1;
     r.preN = 0;
     this.last = h.starts[h.starts.length - 1]!;
     this.header = true;
@@ -155,21 +156,3 @@ export function summarizeTableBytes(b: Uint8Array): { format: ProxyStatusFormat;
   const reader = new TableBytesReader();
   return reader.feed(b, b.length, true) < 0 ? null : reader.result();
 }
-
-// Give the row code type feedback for every branch (a new workload, a repeat, a proxy not synced, a
-// state spelled otherwise, two revisions in turn, a cell seen before or not, a guessed line end that
-// is wrong) before a large table makes it hot, so the optimised code is not thrown away the first time
-// a rare branch runs deep in the table (see the samples in cells.ts).
-summarizeTableBytes(
-  new TextEncoder().encode(
-    [
-      'NAME                      CLUSTER     CDS            LDS         ISTIOD                    VERSION',
-      'a-6c9d8f7b5c-4kz2p.x      K           SYNCED (1s)    STALE       istiod-1-1-1-abcdf-ghjkl  1.1.1',
-      'a-6c9d8f7b5c-4kz2q.x      K           SYNCED         SYNCED      istiod-1-1-2-abcdf-ghjkm  1.1.2',
-      'b-0.y                     K           NOT SENT       NOT_SENT    istiod-1-1-1-abcdf-ghjkl',
-      'a-6c9d8f7b5c-4kz2r.x      K           SYNCED         IGNORED     istiod-1-1-2-abcdf-ghjkm  1.1.2',
-      'a-6c9d8f7b5c-4kz2s.x      K           ERROR          SYNCED      istiod-1-1-1-abcdf-ghjkl  1.1.1',
-      '',
-    ].join('\n'),
-  ),
-);

@@ -3,6 +3,7 @@ import { parseJsonStream, parseSyncz, splitJsonStream } from './json.js';
 import type { ParseError, ParseOptions, ParseResult, ProxyStatusFormat } from './model.js';
 import { Summary, summarize } from './summary.js';
 import { parseTable, scanTable } from './table.js';
+import './warmup.js';
 
 export { summarizeTableBytes, summarizeTableChunks, TableBytesReader } from './bytes.js';
 export { diffSnapshots, diffSummaries } from './diff.js';

@@ -68,36 +68,36 @@ export class Summary implements RowSink {
 
   /** The group of (namespace, workload), made empty when there is none. */
   groupOf(namespace: string, workload: string): Group {
-    return this.find(namespace, workload) ?? this.make(namespace, workload, [], []);
+    const byName = this.namespace(namespace);
+    let g = byName.get(workload);
+    if (g === undefined) {
+      g = new Group(namespace, workload, [], []);
+      byName.set(workload, g);
+    }
+    this.last = g;
+    return g;
   }
 
   /** One proxy of (namespace, workload) that is not the last group's: counted, its group found or made. */
   proxy(namespace: string, workload: string, revision: string, version: string): Group {
-    const g = this.find(namespace, workload);
+    const byName = this.namespace(namespace);
+    let g = byName.get(workload);
     if (g === undefined) {
       this.count(revision);
-      return this.make(namespace, workload, [revision], [version]);
-    }
-    this.tally(g, revision, version);
+      g = new Group(namespace, workload, [revision], [version]);
+      byName.set(workload, g);
+    } else this.tally(g, revision, version);
+    this.last = g;
     return g;
   }
 
-  private find(namespace: string, workload: string): Group | undefined {
-    const g = this.groups.get(namespace)?.get(workload);
-    if (g !== undefined) this.last = g;
-    return g;
-  }
-
-  private make(namespace: string, workload: string, revisions: string[], versions: string[]): Group {
+  private namespace(namespace: string): Map<string, Group> {
     let byName = this.groups.get(namespace);
     if (byName === undefined) {
       byName = new Map();
       this.groups.set(namespace, byName);
     }
-    const g = new Group(namespace, workload, revisions, versions);
-    byName.set(workload, g);
-    this.last = g;
-    return g;
+    return byName;
   }
 
   /** One parsed proxy (JSON formats, or snapshots built elsewhere). */
