@@ -1,12 +1,15 @@
 // `npm run bench ps-diff`: times `istio-upgrade-bot ps diff` on two 50,000-proxy tables as a whole
 // process (built JS, no tsx) against a process that only reads and splits the same bytes, in the same
-// run. Prints both medians (wall and CPU), the ratios and the peak RSS. Targets (issue 15): ratio ≤ 1.5,
-// peak RSS ≤ 120 MB. On a busy machine wall times stretch: the CPU ratio is printed beside it.
+// run, pairs interleaved. Prints both medians (wall and CPU), the ratios and the peak RSS against the
+// targets of issue 15 (ratio ≤ 1.5 on wall time, peak RSS ≤ 120 MB), each pair's ratio, and where the
+// time of one `ps diff` goes: its phases timed in one process with the calls the CLI makes (node's own
+// start, loading the modules, reading each table, the diff, the JSON text, writing it), beside the
+// same for the raw read+split. On a busy machine wall times stretch: the CPU ratio is printed beside it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = join(root, '.cache', 'bench-ps-diff');
@@ -158,6 +161,48 @@ function runOnce(args: string[]): Run {
   return { ms, cpuMs: ((last[0] ?? 0) + (last[1] ?? 0)) * 1000, rssKb: last[2] ?? Number.NaN };
 }
 
+/**
+ * One `ps diff` in phases, in a fresh process: what summarizeTableChunks, diffSummaries and the CLI's
+ * print do, each timed (ms since the process started, so the first figure is node's own start).
+ */
+const PHASES = `
+const t = [performance.now()];
+const fs = await import('node:fs');
+const { summarizeTableChunks, diffSummaries } = await import(process.env.PS_INDEX);
+t.push(performance.now());
+const buf = new Uint8Array(1 << 18);
+const side = (path) => {
+  const fd = fs.openSync(path, 'r');
+  try { return summarizeTableChunks((b, at, n) => fs.readSync(fd, b, at, n, null), buf).summary; }
+  finally { fs.closeSync(fd); }
+};
+const a = side(process.argv[1]); t.push(performance.now());
+const b = side(process.argv[2]); t.push(performance.now());
+const d = diffSummaries(a, b); t.push(performance.now());
+const json = JSON.stringify(d, null, 2); t.push(performance.now());
+const compact = JSON.stringify(d); t.push(performance.now());
+fs.writeFileSync('/dev/null', json + '\\n'); t.push(performance.now());
+process.stderr.write(JSON.stringify({ t, pretty: json.length, compact: compact.length }));
+`;
+
+const RAW_PHASES = `
+const t = [performance.now()];
+const fs = require('node:fs');
+let n = 0;
+for (const f of process.argv.slice(1)) {
+  const text = fs.readFileSync(f, 'utf8'); t.push(performance.now());
+  n += text.split('\\n').length; t.push(performance.now());
+}
+process.stderr.write(JSON.stringify({ t, n }));
+`;
+
+function phases(args: string[], env: NodeJS.ProcessEnv = {}): number[] {
+  const r = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`phases exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
+  const { t } = JSON.parse(r.stderr) as { t: number[] };
+  return t.map((x, i) => (i === 0 ? x : x - t[i - 1]!));
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -187,6 +232,14 @@ export default async function psDiffBench(): Promise<void> {
     rawRuns.push(runOnce(rawArgs));
     diffRuns.push(runOnce(diffArgs));
   }
+  const index = pathToFileURL(join(dirname(main), '..', 'domain', 'proxystatus', 'index.js')).href;
+  const diffPhases: number[][] = [];
+  const rawPhases: number[][] = [];
+  for (let i = 0; i < RUNS; i++) {
+    rawPhases.push(phases(['-e', RAW_PHASES, a, b]));
+    diffPhases.push(phases(['--input-type=module', '-e', PHASES, a, b], { PS_INDEX: index }));
+  }
+  const col = (rows: number[][], i: number) => median(rows.map((r) => r[i]!)).toFixed(0);
   const diffMs = median(diffRuns.map((r) => r.ms));
   const rawMs = median(rawRuns.map((r) => r.ms));
   const ratio = diffMs / rawMs;
@@ -194,13 +247,17 @@ export default async function psDiffBench(): Promise<void> {
   const rawCpu = median(rawRuns.map((r) => r.cpuMs));
   const rssMb = Math.max(...diffRuns.map((r) => r.rssKb)) / 1024;
   const rawRssMb = Math.max(...rawRuns.map((r) => r.rssKb)) / 1024;
+  const pairs = diffRuns.map((r, i) => (r.ms / rawRuns[i]!.ms).toFixed(2)).join(' ');
   const load = loadavg()[0]!.toFixed(1);
   const lines = [
     `machine        : ${cpus().length} CPUs, load average ${load} (wall times stretch under load)`,
     `raw read+split : median ${rawMs.toFixed(0)} ms wall, ${rawCpu.toFixed(0)} ms CPU, of ${RUNS} runs (peak RSS ${rawRssMb.toFixed(0)} MB)`,
     `ps diff        : median ${diffMs.toFixed(0)} ms wall, ${diffCpu.toFixed(0)} ms CPU, of ${RUNS} runs (peak RSS ${rssMb.toFixed(0)} MB)`,
-    `ratio          : ${ratio.toFixed(2)} wall, ${(diffCpu / rawCpu).toFixed(2)} CPU (target ≤ ${TARGET_RATIO}, on wall time)`,
+    `ratio          : ${ratio.toFixed(2)} wall, ${(diffCpu / rawCpu).toFixed(2)} CPU (target ≤ ${TARGET_RATIO}, on wall time); per pair: ${pairs}`,
     `peak RSS       : ${rssMb.toFixed(0)} MB (target ≤ ${TARGET_RSS_MB} MB)`,
+    `phases, ms     : (medians of ${RUNS} processes, wall)`,
+    `  raw          : node start ${col(rawPhases, 0)}, read+decode ${col(rawPhases, 1)} + ${col(rawPhases, 3)}, split ${col(rawPhases, 2)} + ${col(rawPhases, 4)}`,
+    `  ps diff      : node start ${col(diffPhases, 0)}, modules ${col(diffPhases, 1)}, read+fold before ${col(diffPhases, 2)}, after ${col(diffPhases, 3)}, diff ${col(diffPhases, 4)}, JSON text ${col(diffPhases, 5)} (compact would be ${col(diffPhases, 6)}), write ${col(diffPhases, 7)}`,
   ];
   console.log(lines.join('\n'));
   const ok = ratio <= TARGET_RATIO && rssMb <= TARGET_RSS_MB;
