@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 /** meshState(3) with app-b ambient (not injected), istiod a Helm release, ztunnel and istio-cni on n1, n2 (n1 a canary). */
-async function setUp(tag: string, o: { cordon?: boolean } = {}) {
+async function setUp(tag: string, o: { cordon?: boolean; waveTimeoutMs?: number } = {}) {
   const prefix = uniquePrefix(tag);
   const mesh = meshState();
   // app-b in ambient mode: no injection label, its pods without sidecars (ztunnel serves them)
@@ -61,6 +61,7 @@ async function setUp(tag: string, o: { cordon?: boolean } = {}) {
   const notifier = new RecordingNotifier();
   engine = testEngine(prefix, registry, notifier, {
     plan: { ambient: { ...(o.cordon ? { cordon: true } : {}) } },
+    ...(o.waveTimeoutMs ? { waveTimeoutMs: o.waveTimeoutMs } : {}),
   });
   await engine.startWorker();
   return { cluster, agents, notifier };
@@ -97,6 +98,10 @@ describe('engine: an ambient mesh in node waves', () => {
     expect(i('upgrade_agents')).toBeLessThan(i('replace_nodes'));
     expect(order.lastIndexOf('verify_nodes')).toBeLessThan(i('release_hold'));
     expect(i('release_hold')).toBeLessThan(i('move_tags'));
+    // the waypoint followed the default tag to the new revision, checked after the tag move
+    expect(end.audit.find((a) => a.detail?.startsWith('move_tags'))?.detail).toMatch(
+      /; waypoint\(s\) on 1-24-2: app-b\/waypoint$/,
+    );
     // every wave, node waves included, approved by a person
     for (const w of end.waves) expect(w).toMatchObject({ status: 'done', approvedBy: ALICE.user });
     // each node's agents on the target, each replaced once; cordoned for its wave, uncordoned after
@@ -177,5 +182,17 @@ describe('engine: an ambient mesh in node waves', () => {
     expect(end.state).toBe('done');
     expect(agents.strategies()).toEqual({ ztunnel: USER_STRATEGY, 'istio-cni': USER_STRATEGY });
     expect(agents.calls.filter((c) => c === 'readHolds')).toHaveLength(1);
+  }, 40_000);
+
+  it('a waypoint left on the old revision after the tag move: the finish stops and says why', async () => {
+    const { agents } = await setUp('amb-wp', { waveTimeoutMs: 1500 });
+    agents.servingRevision = async () => '1-23-1'; // pinned: its istio.io/rev names the old revision
+    const req = await engine!.service.request({ command: cmd, requester: ALICE });
+    if (!req.ok) throw new Error(req.error.message);
+    const end = await approveUntilEnd(engine!.service, req.value.id);
+    expect(end).toMatchObject({ state: 'stopped', stopped: { step: 'move_tags', code: 'verify_failed' } });
+    expect(end.stopped?.cause).toMatch(
+      /1 waypoint\(s\) not on 1-24-2 after the tag move:\n• `app-b\/waypoint`: served by `1-23-1`/,
+    );
   }, 40_000);
 });

@@ -10,6 +10,22 @@ import type { StepContext } from './context.js';
 
 const POLL_MS = 1000;
 
+/** Waits `ms`, or rejects at once when the run is cancelled (its listener removed either way). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(t);
+      reject(new StepFailure('cancelled', 'waypoint check cancelled'));
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
 /** After the tag move: the waypoints on the new revision (`namespace/name`); none without ambient. */
 export async function verifyWaypoints(ctx: StepContext): Promise<string[]> {
   const port = ctx.ports.ambient;
@@ -25,17 +41,7 @@ export async function verifyWaypoints(ctx: StepContext): Promise<string[]> {
         'verify_failed',
         `${lags.length} waypoint(s) not on ${to} after the tag move:\n${renderWaypointLags(lags)}`,
       );
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, POLL_MS);
-      ctx.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(t);
-          reject(new StepFailure('cancelled', 'waypoint check cancelled'));
-        },
-        { once: true },
-      );
-    });
+    await pause(POLL_MS, ctx.signal);
   }
 }
 
