@@ -99,9 +99,9 @@ describe('engine: an ambient mesh in node waves', () => {
     expect(order.lastIndexOf('verify_nodes')).toBeLessThan(i('release_hold'));
     expect(i('release_hold')).toBeLessThan(i('move_tags'));
     // the waypoint followed the default tag to the new revision, checked after the tag move
-    expect(end.audit.find((a) => a.detail?.startsWith('move_tags'))?.detail).toMatch(
-      /; waypoint\(s\) on 1-24-2: app-b\/waypoint$/,
-    );
+    expect(
+      end.audit.find((a) => a.action === 'step_finished' && a.detail?.startsWith('move_tags'))?.detail,
+    ).toMatch(/; waypoint\(s\) on 1-24-2: app-b\/waypoint$/);
     // every wave, node waves included, approved by a person
     for (const w of end.waves) expect(w).toMatchObject({ status: 'done', approvedBy: ALICE.user });
     // each node's agents on the target, each replaced once; cordoned for its wave, uncordoned after
