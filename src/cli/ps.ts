@@ -1,7 +1,7 @@
 // `istio-upgrade-bot ps parse [FILE|-]` and `ps diff BEFORE AFTER`: file/stdin I/O around the pure
 // proxy-status domain. Output is JSON on stdout; errors on stderr; exit 0 ok, 1 unparseable, 2 usage.
 import { isAscii } from 'node:buffer';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import {
   diffSummaries,
   type ParseError,
@@ -89,10 +89,11 @@ function unreadable(path: string, e: unknown): UsageError {
 const CHUNK = 1 << 18;
 
 /**
- * The summary of a table file read chunk by chunk through buf (never the whole file in memory), or
- * null when the byte reader declines it (then the caller reads the file as text).
+ * The summary of a table file read chunk by chunk through buf (never the whole file in memory);
+ * null when the byte reader declines it (then the caller reads the file again, as text), undefined
+ * when it is no regular file (a pipe, `<(istioctl ps)`: read once, so the caller reads it whole).
  */
-function streamTable(path: string, buf: Uint8Array): Summary | null {
+function streamTable(path: string, buf: Uint8Array): Summary | null | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -107,6 +108,7 @@ function streamTable(path: string, buf: Uint8Array): Summary | null {
     }
   };
   try {
+    if (!fstatSync(fd).isFile()) return undefined;
     return summarizeTableChunks(read, buf)?.summary ?? null;
   } finally {
     closeSync(fd);
@@ -127,20 +129,15 @@ function load(path: string, options: ParseOptions): Snapshot {
 }
 
 /**
- * What the diff needs of one side; tables are folded row by row, with no record per proxy, a file
- * streamed through buf. Input the byte reader declines is parsed as text.
+ * What the diff needs of one side; tables are folded row by row, with no record per proxy, a regular
+ * file streamed through buf. Input the byte reader declines is parsed as text.
  */
 function loadSummary(path: string, options: ParseOptions, buf: Uint8Array): Summary {
-  let bytes: Buffer;
-  if (path === '-') {
-    bytes = readBytes(path);
-    const fast = summarizeTableBytes(bytes);
-    if (fast !== null) return fast.summary;
-  } else {
-    const streamed = streamTable(path, buf);
-    if (streamed !== null) return streamed;
-    bytes = readBytes(path);
-  }
+  const streamed = path === '-' ? undefined : streamTable(path, buf);
+  if (streamed) return streamed;
+  const bytes = readBytes(path);
+  const fast = streamed === undefined ? summarizeTableBytes(bytes) : null;
+  if (fast !== null) return fast.summary;
   const result = summarizeProxyStatus(decode(bytes), options);
   if (!result.ok) throw inputError(path, result.error);
   return result.summary;

@@ -218,6 +218,26 @@ describe('istio-upgrade-bot ps diff', () => {
     expect(JSON.parse(r.stdout)).toEqual(want);
   });
 
+  it('reads sides given as pipes (process substitution), JSON and ANSI tables included', () => {
+    // a pipe can be read once: what the byte reader declines must not be read again from the path
+    const tsx = `${JSON.stringify(process.execPath)} --import tsx src/cli/main.ts ps diff`;
+    const piped = (a: string, b: string) =>
+      spawnSync('bash', ['-c', `${tsx} <(cat ${fx(a)}) <(cat ${fx(b)})`], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
+    for (const [a, b] of [
+      ['json-1.30.json', 'wave-after.txt'],
+      ['nasty-ansi.txt', 'wave-before.txt'],
+      ['wave-before.txt', 'wave-after.txt'],
+    ]) {
+      const r = piped(a!, b!);
+      expect(r.stderr, `${a} ${b}`).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual(JSON.parse(cli(['ps', 'diff', fx(a!), fx(b!)]).stdout));
+    }
+  });
+
   it('exits 1 when either side does not parse, naming that side', () => {
     const r = cli(['ps', 'diff', fx('wave-before.txt'), fx('nasty-bad-line.txt')]);
     expect(r.code).toBe(1);
