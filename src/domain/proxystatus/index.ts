@@ -5,7 +5,7 @@ import { Summary, summarize } from './summary.js';
 import { parseTable, scanTable } from './table.js';
 import './warmup.js';
 
-export { summarizeTableBytes, summarizeTableChunks, TableBytesReader } from './bytes.js';
+export { summarizeTableBytes, summarizeTableChunks } from './bytes.js';
 export { diffSnapshots, diffSummaries } from './diff.js';
 export type * from './model.js';
 export { normaliseStatus, shortType } from './status.js';
