@@ -3,7 +3,7 @@
 // production worker timings, the REAL Slack notifier with its Redis store, talking to the Slack
 // emulator. Its own process, so its peak RSS (VmHWM) is the bot's alone.
 //   node --import tsx bench/scale-worker.ts   with SCALE_PREFIX, SCALE_KUBECONFIG, SCALE_CONTEXT,
-//   SCALE_SLACK_API_URL, SCALE_SLACK_TOKEN, SCALE_ISTIOCTL_DIR, SCALE_WAVE_TIMEOUT_MS
+//   SCALE_SLACK_API_URL, SCALE_SLACK_TOKEN, SCALE_ISTIOCTL_DIR, SCALE_WAVE_TIMEOUT_MS (SCALE_MEM_LOG)
 // Prints `ready` once the worker runs; closes on SIGTERM.
 import { webApi } from '@slack/bolt';
 import { Redis } from 'ioredis';
@@ -59,6 +59,20 @@ engine = createEngine({
   plan: { maxMinorJump: E2E_MAX_MINOR_JUMP },
 });
 const e = engine;
+// SCALE_MEM_LOG=<file>: the worker's memory every 250 ms (where a wave's peak comes from)
+const memLog = process.env.SCALE_MEM_LOG;
+if (memLog) {
+  const { appendFileSync } = await import('node:fs');
+  const t0 = Date.now();
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const mb = (x: number) => (x / 1048576).toFixed(1);
+    appendFileSync(
+      memLog,
+      `${new Date().toISOString()} +${((Date.now() - t0) / 1000).toFixed(1)}s rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}\n`,
+    );
+  }, 250).unref();
+}
 await e.startWorker();
 closeOnSignals(async () => {
   await notifier.idle();

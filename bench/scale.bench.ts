@@ -7,7 +7,8 @@
 //   • Kubernetes API requests per workload, counted by a loopback counting proxy in front of the real
 //     apiserver (test/support/kube-request-count.ts), the bot's apart from istioctl's (goal ≤ 1.3, plus
 //     a bounded number of watches);
-//   • the worker's peak RSS (VmHWM of the worker built to JavaScript, as production runs it; goal
+//   • the worker's peak RSS (VmHWM of the worker built to JavaScript with npm start's heap flag, as
+//     production runs it, SCALE_WORKER_NODE_FLAGS to try others; goal
 //     ≤ 200 MB) and the Redis memory of the upgrade's keys;
 //   • the upgrade record's size and how often it was rewritten (its `rev`);
 //   • Slack calls per wave (goal: constant, not per workload), every message inside Block Kit limits;
@@ -80,8 +81,19 @@ function buildWorker(): string[] {
   return ['--import', 'tsx', join(ROOT, 'bench', 'scale-worker.ts')];
 }
 
+/**
+ * Node flags of the worker: production's (the V8 flags of `npm start`, which the Dockerfile's
+ * ENTRYPOINT repeats: ADR 23), or SCALE_WORKER_NODE_FLAGS (space-separated; empty: none) when set.
+ */
+export function workerFlags(): string[] {
+  const set = process.env.SCALE_WORKER_NODE_FLAGS;
+  if (set !== undefined) return set.split(/\s+/).filter(Boolean);
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((a) => /^--max-(old|semi)-space-size=/.test(a));
+}
+
 async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, buildWorker(), {
+  const child = spawn(process.execPath, [...workerFlags(), ...buildWorker()], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -149,7 +161,7 @@ export default async function scale(): Promise<void> {
     console.log(
       `scale: ${n} Deployments in ${size.namespaces} namespaces (${size.perNamespace} each), waves of ${size.waveNamespaces} namespaces, ${OLD} → ${NEW}; ` +
         `setup ${sec(performance.now() - t0)}; controller-manager --kube-api-qps ${cm.qps} --kube-api-burst ${cm.burst}; ` +
-        `${process.env.CLUSTER_NODES} KWOK nodes of ${process.env.CLUSTER_NODE_PODS} pods`,
+        `${process.env.CLUSTER_NODES} KWOK nodes of ${process.env.CLUSTER_NODE_PODS} pods; worker node flags: ${workerFlags().join(' ') || 'none'}`,
     );
     proxy = await KubeFaultProxy.start({
       kubeconfig: clusterEnv().kubeconfig,
@@ -256,6 +268,9 @@ export default async function scale(): Promise<void> {
       const refs = mesh.refs.filter((x) => ns.includes(x.namespace));
       const c = mark(`wave ${k}`, from, refs.length);
       firstWave ??= c;
+      const mem = await redisMemory(redis, prefix);
+      rows[`wave ${k}`]!['Redis KiB'] = (Object.values(mem).reduce((a, b) => a + b, 0) / 1024).toFixed(0);
+      rows[`wave ${k}`]!['baselines KiB'] = ((mem.blob ?? 0) / 1024).toFixed(0);
       const f = await floor(direct, refs, `scale-floor-${k}-${Date.now()}`);
       ratios.push(wall / f);
       Object.assign(rows[`wave ${k}`]!, {

@@ -44,7 +44,10 @@ describe('Dockerfile', () => {
     const last = text.slice(text.lastIndexOf('\nFROM '));
     expect(last).toMatch(/\nUSER (\d+):(\d+)\n/);
     expect(last.match(/\nUSER (\d+)/)?.[1]).not.toBe('0');
-    expect(last).toContain('ENTRYPOINT ["node", "dist/src/main.js"]');
+    expect(last).toContain('ENTRYPOINT ["node", "--max-old-space-size=512", "dist/src/main.js"]');
+    // the heap flag of ADR 23: the same where npm start runs the bot
+    const start = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts.start as string;
+    expect(start).toMatch(/^node --max-old-space-size=512 .*dist\/src\/main\.js$/);
     expect(last).toContain('STOPSIGNAL SIGTERM');
     expect(last).toMatch(/LABEL org\.opencontainers\.image\.title=/);
     expect(last).not.toMatch(/\nRUN .*npm (ci|install)/); // nothing built in the runtime stage

@@ -13,6 +13,7 @@ import {
   Observable,
   type ObservableMiddleware,
   PatchStrategy,
+  ResponseContext,
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { CodedError, ErrorCode } from '../../errors.js';
@@ -84,6 +85,47 @@ export function withSignal(signal: AbortSignal): RequestOptions {
     post: (res) => new Observable(Promise.resolve(res)),
   };
   return { middleware: [mw], middlewareMergeStrategy: 'append' };
+}
+
+/**
+ * `o` with the items of a list response cut down before the generated client turns them into typed
+ * objects: `keep` gets each item's JSON and returns what to keep of it, or undefined to drop it. A page
+ * of 500 pods is megabytes; parsed and then copied into typed objects it was most of a wave's
+ * garbage (the worker's peak RSS). Other responses (errors, non-lists) pass unchanged.
+ */
+export function keepItems(o: RequestOptions | undefined, keep: (item: RawItem) => unknown): RequestOptions {
+  const mw: ObservableMiddleware = {
+    pre: (ctx) => new Observable(Promise.resolve(ctx)),
+    post: (res) =>
+      new Observable(
+        (async () => {
+          if (res.httpStatusCode < 200 || res.httpStatusCode > 299) return res;
+          const list = JSON.parse(await res.body.text()) as { items?: unknown };
+          if (Array.isArray(list.items)) {
+            const kept: unknown[] = [];
+            for (const item of list.items as RawItem[]) {
+              const k = keep(item);
+              if (k !== undefined) kept.push(k);
+            }
+            list.items = kept;
+          }
+          const text = JSON.stringify(list);
+          return new ResponseContext(res.httpStatusCode, res.headers, {
+            text: async () => text,
+            binary: async () => Buffer.from(text),
+          });
+        })(),
+      ),
+  };
+  return { ...o, middleware: [...(o?.middleware ?? []), mw], middlewareMergeStrategy: 'append' };
+}
+
+/** An object of a list as the apiserver sends it (JSON, before the generated client types it). */
+export interface RawItem {
+  metadata?: { namespace?: string; [field: string]: unknown };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  [field: string]: unknown;
 }
 
 export class KubeClient {

@@ -1,5 +1,5 @@
 /** MeshInspector over the Kubernetes API: control planes, tags, namespaces, workloads, sidecars. */
-import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { CANARY_MARKER } from '../../domain/upgrade/plan.js';
 import type {
   ControlPlane,
@@ -12,10 +12,10 @@ import type {
 } from '../../engine/ports.js';
 import { CodedError, ErrorCode } from '../../errors.js';
 import { versionFromImage } from '../istioctl/version.js';
-import type { KubeClient, RequestOptions } from './client.js';
+import { type KubeClient, keepItems, type RequestOptions } from './client.js';
 import { isInjectedGateway } from './gateways.js';
 import { deploymentStatus } from './rollout-status.js';
-import { checkRevision, isLivePod, podSidecar } from './sidecar.js';
+import { checkRevision, isLivePod, podFields, podSidecar } from './sidecar.js';
 import { limiter } from './watch.js';
 import { CLUSTER_WIDE_FROM, listAcrossCluster } from './workloads.js';
 
@@ -139,22 +139,21 @@ export class KubeMeshInspector implements MeshInspector {
     const list = <R>(what: string, fn: (o: RequestOptions) => Promise<R>) =>
       this.limit(() => this.client.request(what, fn, { signal }));
     if (namespaces.length >= CLUSTER_WIDE_FROM) {
+      // each page's objects become Workloads at once: a wave holds 500 small records, not 500 objects
       const want = new Set(namespaces);
-      const [d, s, ds] = await Promise.all(
+      const lists = await Promise.all(
         (['Deployment', 'StatefulSet', 'DaemonSet'] as const).map((k) =>
-          this.limit(() => listAcrossCluster(this.client, k, signal, want)),
+          this.limit(() => listAcrossCluster(this.client, k, signal, want, (o) => toWorkload(k, o))),
         ),
       );
-      const inNs = <T extends { metadata?: { namespace?: string } }>(items: T[], ns: string) =>
-        items.filter((x) => x.metadata?.namespace === ns);
-      return namespaces.flatMap((ns) =>
-        toWorkloads(
-          ns,
-          inNs(d!.items as V1Deployment[], ns),
-          inNs(s!.items as V1StatefulSet[], ns),
-          inNs(ds!.items as V1DaemonSet[], ns),
-        ),
-      );
+      const byNs = new Map<string, Workload[]>();
+      for (const l of lists)
+        for (const w of l.items) {
+          const of = byNs.get(w.namespace);
+          if (of) of.push(w);
+          else byNs.set(w.namespace, [w]);
+        }
+      return namespaces.flatMap((ns) => byNs.get(ns) ?? []);
     }
     const per = await Promise.all(
       namespaces.map((ns) =>
@@ -181,15 +180,15 @@ export class KubeMeshInspector implements MeshInspector {
   async sidecars(namespaces: string[], signal?: AbortSignal): Promise<PodSidecar[]> {
     if (namespaces.length >= CLUSTER_WIDE_FROM) {
       const want = new Set(namespaces);
-      return (await this.pods(null, signal, want)).filter(isLivePod).map(podSidecar);
+      return this.pods(null, signal, want);
     }
     const per = await Promise.all(namespaces.map((ns) => this.limit(() => this.pods(ns, signal))));
-    return per.flat().filter(isLivePod).map(podSidecar);
+    return per.flat();
   }
 
   /** Every live pod of the cluster with its sidecar (one paged list, for the kubernetes proxy-status source). */
   async allSidecars(signal?: AbortSignal): Promise<PodSidecar[]> {
-    return (await this.pods(null, signal)).filter(isLivePod).map(podSidecar);
+    return this.pods(null, signal);
   }
 
   /**
@@ -245,54 +244,59 @@ export class KubeMeshInspector implements MeshInspector {
       .filter((p) => revision === undefined || p.revision === revision);
   }
 
-  /** The pods of `namespace`, or of the cluster (`null`) — of `keep`'s namespaces only — in pages. */
+  /**
+   * The live pods of `namespace`, or of the cluster (`null`) — of `keep`'s namespaces only — in pages,
+   * each page's pods turned into PodSidecars at once (a page of full pods is megabytes; they die young).
+   */
   private async pods(
     namespace: string | null,
     signal?: AbortSignal,
     keep?: ReadonlySet<string>,
-  ): Promise<V1Pod[]> {
-    const out: V1Pod[] = [];
+  ): Promise<PodSidecar[]> {
+    const out: PodSidecar[] = [];
     let cont: string | undefined;
     do {
       const what = namespace ? `list Pods in ${namespace}` : 'list Pods';
       const page = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
       const got = await this.client.request(
         what,
-        (o) =>
-          namespace
+        (opts) => {
+          // cut to what podSidecar reads, other namespaces' pods dropped, before the client types them
+          const o = keepItems(opts, (p) =>
+            !keep || keep.has(p.metadata?.namespace ?? '') ? podFields(p) : undefined,
+          );
+          return namespace
             ? this.client.core.listNamespacedPod({ namespace, ...page }, o)
-            : this.client.core.listPodForAllNamespaces(page, o),
+            : this.client.core.listPodForAllNamespaces(page, o);
+        },
         { signal },
       );
-      for (const p of got.items) if (!keep || keep.has(p.metadata?.namespace ?? '')) out.push(p);
+      for (const p of got.items)
+        if ((!keep || keep.has(p.metadata?.namespace ?? '')) && isLivePod(p)) out.push(podSidecar(p));
       cont = got.metadata?._continue || undefined;
     } while (cont);
     return out;
   }
 }
 
+function toWorkload(kind: Workload['kind'], x: V1Deployment | V1StatefulSet | V1DaemonSet): Workload {
+  const name = x.metadata?.name ?? '';
+  const namespace = x.metadata?.namespace ?? '';
+  return kind === 'Deployment'
+    ? { kind, namespace, name, paused: !!(x as V1Deployment).spec?.paused, onDelete: false }
+    : {
+        kind,
+        namespace,
+        name,
+        paused: false,
+        onDelete: (x as V1StatefulSet | V1DaemonSet).spec?.updateStrategy?.type === 'OnDelete',
+      };
+}
+
 function toWorkloads(ns: string, d: V1Deployment[], s: V1StatefulSet[], ds: V1DaemonSet[]): Workload[] {
   return [
-    ...d.map((x) => ({
-      kind: 'Deployment' as const,
-      namespace: ns,
-      name: x.metadata?.name ?? '',
-      paused: !!x.spec?.paused,
-      onDelete: false,
-    })),
-    ...s.map((x) => ({
-      kind: 'StatefulSet' as const,
-      namespace: ns,
-      name: x.metadata?.name ?? '',
-      paused: false,
-      onDelete: x.spec?.updateStrategy?.type === 'OnDelete',
-    })),
-    ...ds.map((x) => ({
-      kind: 'DaemonSet' as const,
-      namespace: ns,
-      name: x.metadata?.name ?? '',
-      paused: false,
-      onDelete: x.spec?.updateStrategy?.type === 'OnDelete',
-    })),
-  ];
+    ...d.map((x) => toWorkload('Deployment', x)),
+    ...s.map((x) => toWorkload('StatefulSet', x)),
+    ...ds.map((x) => toWorkload('DaemonSet', x)),
+  ].map((w) => ({ ...w, namespace: ns }));
 }

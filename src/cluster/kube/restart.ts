@@ -23,12 +23,13 @@ import {
   listAcrossCluster,
   listWorkloads,
   patchWorkload,
+  RESTARTED_AT,
   refName,
   type WorkloadObject,
   watchPath,
 } from './workloads.js';
 
-export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+export { RESTARTED_AT } from './workloads.js';
 
 export interface RestarterOptions {
   /** Requests in flight at once (lists). Default 16. */

@@ -7,6 +7,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PodSidecar, WorkloadRef } from '../../engine/ports.js';
 import { versionFromImage } from '../istioctl/version.js';
+import type { RawItem } from './client.js';
 
 export const STATUS_ANNOTATION = 'sidecar.istio.io/status';
 export const PROXY_IMAGE_ANNOTATION = 'sidecar.istio.io/proxyImage';
@@ -49,6 +50,31 @@ export function workloadOfPod(pod: V1Pod): WorkloadRef | null {
     default:
       return null;
   }
+}
+
+/**
+ * What isLivePod and podSidecar read of a pod, on the JSON of a list's items (keepItems): metadata
+ * without managedFields, the containers' names and images, the phase. A KWOK or real pod is several
+ * KB, most of it the spec and managedFields.
+ */
+export function podFields(pod: RawItem): RawItem {
+  const m = pod.metadata ?? {};
+  const few = (cs: unknown) =>
+    Array.isArray(cs)
+      ? (cs as { name?: string; image?: string }[]).map((c) => ({ name: c.name, image: c.image }))
+      : undefined;
+  return {
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      labels: m.labels,
+      annotations: m.annotations,
+      ownerReferences: m.ownerReferences,
+      deletionTimestamp: m.deletionTimestamp,
+    },
+    spec: { containers: few(pod.spec?.containers) ?? [], initContainers: few(pod.spec?.initContainers) },
+    status: { phase: pod.status?.phase },
+  };
 }
 
 export function podSidecar(pod: V1Pod): PodSidecar {

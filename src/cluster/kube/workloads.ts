@@ -1,7 +1,7 @@
 /** Per-kind access to Deployments, StatefulSets and DaemonSets (list, patch, watch path). */
 import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { WorkloadKind, WorkloadRef } from '../../engine/ports.js';
-import { type KubeClient, mergePatch, type RequestOptions } from './client.js';
+import { type KubeClient, keepItems, mergePatch, type RawItem, type RequestOptions } from './client.js';
 import type { AnyWorkload } from './rollout-status.js';
 import type { Listed } from './watch.js';
 
@@ -31,24 +31,45 @@ export function watchPath(kind: WorkloadKind, namespace: string | null): string 
 export const CLUSTER_WIDE_FROM = 10;
 const PAGE = 500;
 
+/** The pod template annotation `kubectl rollout restart` sets. */
+export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+
 /**
  * Every object of `kind` in `namespaces` (all when absent), read across the cluster in pages
- * (`limit`/`continue`, one request each); only those of `namespaces` are kept from each page.
+ * (`limit`/`continue`, one request each), cut to what a wave reads (slimWorkload): only those of
+ * `namespaces` are kept from each page, before they are typed, and as `keep` makes them.
  */
 export async function listAcrossCluster(
   client: KubeClient,
   kind: WorkloadKind,
   signal?: AbortSignal,
   namespaces?: ReadonlySet<string>,
-): Promise<Listed<WorkloadObject>> {
-  const items: WorkloadObject[] = [];
+): Promise<Listed<WorkloadObject>>;
+export async function listAcrossCluster<T>(
+  client: KubeClient,
+  kind: WorkloadKind,
+  signal: AbortSignal | undefined,
+  namespaces: ReadonlySet<string> | undefined,
+  keep: (obj: WorkloadObject) => T,
+): Promise<Listed<T>>;
+export async function listAcrossCluster<T>(
+  client: KubeClient,
+  kind: WorkloadKind,
+  signal?: AbortSignal,
+  namespaces?: ReadonlySet<string>,
+  keep: (obj: WorkloadObject) => T = (obj) => obj as T,
+): Promise<Listed<T>> {
+  const items: T[] = [];
   let cont: string | undefined;
   let resourceVersion: string | undefined;
   do {
     const page = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
     const got: Listed<WorkloadObject> & { metadata?: { _continue?: string } } = await client.request(
       `list ${kind}s`,
-      (o) => {
+      (opts) => {
+        const o = keepItems(opts, (item) =>
+          !namespaces || namespaces.has(item.metadata?.namespace ?? '') ? slimWorkload(item) : undefined,
+        );
         switch (kind) {
           case 'Deployment':
             return client.apps.listDeploymentForAllNamespaces(page, o);
@@ -61,12 +82,42 @@ export async function listAcrossCluster(
       { signal },
     );
     for (const obj of got.items)
-      if (!namespaces || namespaces.has(obj.metadata?.namespace ?? '')) items.push(obj);
+      if (!namespaces || namespaces.has(obj.metadata?.namespace ?? '')) items.push(keep(obj));
     // every page is of the first page's snapshot: its resourceVersion is the list's
     resourceVersion ??= got.metadata?.resourceVersion;
     cont = got.metadata?._continue || undefined;
   } while (cont);
   return { items, metadata: { resourceVersion } };
+}
+
+/**
+ * What a wave reads of a listed workload — its name, generation, resourceVersion, spec without the pod
+ * template (but its restartedAt stamp), status — without the template's containers and the
+ * managedFields that make up most of the object. On the JSON of a list's items (keepItems) as on
+ * typed objects: the fields it keeps are spelled the same in both.
+ */
+export function slimWorkload<T extends RawItem | WorkloadObject>(obj: T): T {
+  const m = (obj.metadata ?? {}) as {
+    name?: string;
+    namespace?: string;
+    generation?: number;
+    resourceVersion?: string;
+  };
+  const spec = obj.spec as { template?: { metadata?: { annotations?: Record<string, string> } } } | undefined;
+  const stamp = spec?.template?.metadata?.annotations?.[RESTARTED_AT];
+  return {
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      generation: m.generation,
+      resourceVersion: m.resourceVersion,
+    },
+    spec: spec && {
+      ...spec,
+      template: { metadata: stamp === undefined ? {} : { annotations: { [RESTARTED_AT]: stamp } } },
+    },
+    status: obj.status,
+  } as T;
 }
 
 /** One list request (pass it to `client.request`, which gives it `opts`). */
