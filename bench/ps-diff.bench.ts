@@ -162,13 +162,15 @@ function runOnce(args: string[]): Run {
 }
 
 /**
- * One `ps diff` in phases, in a fresh process: what summarizeTableChunks, diffSummaries and the CLI's
- * print do, each timed (ms since the process started, so the first figure is node's own start).
+ * One `ps diff` in phases, in a fresh process: the modules the CLI loads for it, then what
+ * summarizeTableChunks, diffSummaries and the CLI's print do, each timed (ms since the process started, so the first figure is node's own start).
  */
 const PHASES = `
 const t = [performance.now()];
 const fs = await import('node:fs');
-const { summarizeTableChunks, diffSummaries } = await import(process.env.PS_INDEX);
+const { summarizeTableChunks } = await import(process.env.PS_DOMAIN + '/bytes.js');
+const { diffSummaries } = await import(process.env.PS_DOMAIN + '/diff.js');
+await import(process.env.PS_DOMAIN + '/warmup.js');
 t.push(performance.now());
 const buf = new Uint8Array(1 << 18);
 const side = (path) => {
@@ -232,12 +234,12 @@ export default async function psDiffBench(): Promise<void> {
     rawRuns.push(runOnce(rawArgs));
     diffRuns.push(runOnce(diffArgs));
   }
-  const index = pathToFileURL(join(dirname(main), '..', 'domain', 'proxystatus', 'index.js')).href;
+  const domain = pathToFileURL(join(dirname(main), '..', 'domain', 'proxystatus')).href;
   const diffPhases: number[][] = [];
   const rawPhases: number[][] = [];
   for (let i = 0; i < RUNS; i++) {
     rawPhases.push(phases(['-e', RAW_PHASES, a, b]));
-    diffPhases.push(phases(['--input-type=module', '-e', PHASES, a, b], { PS_INDEX: index }));
+    diffPhases.push(phases(['--input-type=module', '-e', PHASES, a, b], { PS_DOMAIN: domain }));
   }
   const col = (rows: number[][], i: number) => median(rows.map((r) => r[i]!)).toFixed(0);
   const diffMs = median(diffRuns.map((r) => r.ms));

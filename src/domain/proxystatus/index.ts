@@ -3,7 +3,6 @@ import { parseJsonStream, parseSyncz, splitJsonStream } from './json.js';
 import type { ParseError, ParseOptions, ParseResult, ProxyStatusFormat } from './model.js';
 import { Summary, summarize } from './summary.js';
 import { parseTable, scanTable } from './table.js';
-import './warmup.js';
 
 export { summarizeTableBytes, summarizeTableChunks } from './bytes.js';
 export { diffSnapshots, diffSummaries } from './diff.js';

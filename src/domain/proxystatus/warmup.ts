@@ -1,11 +1,11 @@
-// Type feedback for `ps diff`'s hot code before a large input makes it hot: V8 optimises a function
-// for the cases it has seen run, and throws the optimised code away (then optimises it again) the
-// first time another case comes, deep in a 50,000-row table. So at load, two small tables go through
-// the byte reader and the diff with every case the rows of a real mesh bring: a new workload, a
-// ReplicaSet's next pod, a workload met again later, two revisions in turn and in one workload, a
-// proxy not synced, a state spelled otherwise, a line that ends before the last column, a second
-// reader with empty caches. Once: run ten times, the rare cases looked common and V8 inlined them
-// everywhere, and `ps diff` spent a quarter more CPU compiling.
+// Type feedback for `ps diff`'s hot code before a large input makes it hot (the CLI loads this module;
+// the bot does not): V8 optimises a function for the cases it has seen run, and throws the optimised
+// code away (then optimises it again) the first time another case comes, deep in a 50,000-row table.
+// So at load, two small tables go through the byte reader and the diff with every case the rows of a
+// real mesh bring: a new workload, a ReplicaSet's next pod, a workload met again later, two revisions
+// in turn and in one workload, a proxy not synced, a state spelled otherwise, a line that ends before
+// the last column, a second reader with empty caches. Once: run ten times, the rare cases looked
+// common and V8 inlined them everywhere, and `ps diff` spent a quarter more CPU compiling.
 import { summarizeTableBytes } from './bytes.js';
 import { diffSummaries } from './diff.js';
 
