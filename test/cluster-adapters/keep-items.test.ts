@@ -11,7 +11,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, keepItems } from '../../src/cluster/kube/client.js';
 import { KubeMeshInspector } from '../../src/cluster/kube/inspector.js';
-import { listAcrossCluster, RESTARTED_AT } from '../../src/cluster/kube/workloads.js';
+import { listAcrossCluster, patchWorkload, RESTARTED_AT } from '../../src/cluster/kube/workloads.js';
 
 const managedFields = [
   { manager: 'kube-controller-manager', operation: 'Update', fieldsV1: { 'f:spec': {} } },
@@ -69,6 +69,18 @@ const DEPLOYMENTS = [deployment('a', 'web'), deployment('b', 'web', true), deplo
 function listServer(): Server {
   return createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'PATCH') {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        patched.push({ path: url.pathname, type: req.headers['content-type'] ?? '', body: JSON.parse(body) });
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(deployment('a', 'web')));
+      });
+      return;
+    }
     const items =
       url.pathname === '/api/v1/pods'
         ? PODS
@@ -101,6 +113,7 @@ function listServer(): Server {
   });
 }
 
+const patched: { path: string; type: string; body: unknown }[] = [];
 let server: Server;
 let client: KubeClient;
 beforeAll(async () => {
@@ -166,6 +179,16 @@ describe('list pages cut before they are typed', () => {
     expect(d.metadata).toEqual({ name: 'web', namespace: 'a', generation: 2, resourceVersion: '7' });
     expect(d.spec?.template).toEqual({ metadata: { annotations: { [RESTARTED_AT]: 'up-1/wave-1' } } });
     expect(d.status?.availableReplicas).toBe(1);
+  });
+
+  it('a restart patch is sent as a merge patch; the object answered is not kept', async () => {
+    const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: 'up-1/wave-2' } } } } };
+    expect(
+      await patchWorkload(client, { kind: 'Deployment', namespace: 'a', name: 'web' }, body),
+    ).toBeUndefined();
+    expect(patched).toEqual([
+      { path: '/apis/apps/v1/namespaces/a/deployments/web', type: 'application/merge-patch+json', body },
+    ]);
   });
 
   it('an error response is not touched: the 404 still reaches the caller', async () => {

@@ -88,28 +88,21 @@ export function withSignal(signal: AbortSignal): RequestOptions {
 }
 
 /**
- * `o` with the items of a list response cut down before the generated client turns them into typed
- * objects: `keep` gets each item's JSON and returns what to keep of it, or undefined to drop it. A page
- * of 500 pods is megabytes; parsed and then copied into typed objects it was most of a wave's
- * garbage (the worker's peak RSS). Other responses (errors, non-lists) pass unchanged.
+ * `o` with a successful response's JSON replaced by `trim(json)` before the generated client turns it
+ * into typed objects (errors pass untouched). A page of 500 pods is megabytes: parsed and then copied
+ * into typed objects, such pages were most of a wave's garbage (the worker's peak RSS, ADR 23).
  */
-export function keepItems(o: RequestOptions | undefined, keep: (item: RawItem) => unknown): RequestOptions {
+export function trimResponse(
+  o: RequestOptions | undefined,
+  trim: (json: unknown) => unknown,
+): RequestOptions {
   const mw: ObservableMiddleware = {
     pre: (ctx) => new Observable(Promise.resolve(ctx)),
     post: (res) =>
       new Observable(
         (async () => {
           if (res.httpStatusCode < 200 || res.httpStatusCode > 299) return res;
-          const list = JSON.parse(await res.body.text()) as { items?: unknown };
-          if (Array.isArray(list.items)) {
-            const kept: unknown[] = [];
-            for (const item of list.items as RawItem[]) {
-              const k = keep(item);
-              if (k !== undefined) kept.push(k);
-            }
-            list.items = kept;
-          }
-          const text = JSON.stringify(list);
+          const text = JSON.stringify(trim(JSON.parse(await res.body.text())));
           return new ResponseContext(res.httpStatusCode, res.headers, {
             text: async () => text,
             binary: async () => Buffer.from(text),
@@ -119,6 +112,25 @@ export function keepItems(o: RequestOptions | undefined, keep: (item: RawItem) =
   };
   return { ...o, middleware: [...(o?.middleware ?? []), mw], middlewareMergeStrategy: 'append' };
 }
+
+/** A list response of which each item is kept as `keep` makes it, or dropped (undefined). */
+export function keepItems(o: RequestOptions | undefined, keep: (item: RawItem) => unknown): RequestOptions {
+  return trimResponse(o, (json) => {
+    const list = json as { items?: unknown };
+    if (Array.isArray(list.items)) {
+      const kept: unknown[] = [];
+      for (const item of list.items as RawItem[]) {
+        const k = keep(item);
+        if (k !== undefined) kept.push(k);
+      }
+      list.items = kept;
+    }
+    return list;
+  });
+}
+
+/** A response whose body nobody reads (a patch's object): not typed at all. */
+export const noBody = (o?: RequestOptions): RequestOptions => trimResponse(o, () => ({}));
 
 /** An object of a list as the apiserver sends it (JSON, before the generated client types it). */
 export interface RawItem {

@@ -1,7 +1,14 @@
 /** Per-kind access to Deployments, StatefulSets and DaemonSets (list, patch, watch path). */
 import type { V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import type { WorkloadKind, WorkloadRef } from '../../engine/ports.js';
-import { type KubeClient, keepItems, mergePatch, type RawItem, type RequestOptions } from './client.js';
+import {
+  type KubeClient,
+  keepItems,
+  mergePatch,
+  noBody,
+  type RawItem,
+  type RequestOptions,
+} from './client.js';
 import type { AnyWorkload } from './rollout-status.js';
 import type { Listed } from './watch.js';
 
@@ -137,24 +144,28 @@ export function listWorkloads(
   }
 }
 
-/** A merge patch that sets values (idempotent: a retry sets the same values again). */
-export function patchWorkload(
+/**
+ * A merge patch that sets values (idempotent: a retry sets the same values again). The object the
+ * apiserver answers with is not read (a wave sends 500 of them): it is dropped untyped.
+ */
+export async function patchWorkload(
   client: KubeClient,
   ref: WorkloadRef,
   body: object,
   signal?: AbortSignal,
-): Promise<WorkloadObject> {
+): Promise<void> {
   const p = { name: ref.name, namespace: ref.namespace, body };
-  return client.request(
+  await client.request(
     `patch ${refName(ref)}`,
-    (o) => {
+    (opts) => {
+      const o = noBody(mergePatch(opts));
       switch (ref.kind) {
         case 'Deployment':
-          return client.apps.patchNamespacedDeployment(p, mergePatch(o));
+          return client.apps.patchNamespacedDeployment(p, o);
         case 'StatefulSet':
-          return client.apps.patchNamespacedStatefulSet(p, mergePatch(o));
+          return client.apps.patchNamespacedStatefulSet(p, o);
         case 'DaemonSet':
-          return client.apps.patchNamespacedDaemonSet(p, mergePatch(o));
+          return client.apps.patchNamespacedDaemonSet(p, o);
       }
     },
     { signal },
