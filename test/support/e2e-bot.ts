@@ -118,7 +118,8 @@ export function buildE2EBot(o: E2EBotOptions): E2EBot {
     gracePeriodMs: 500,
     waveTimeoutMs: 180_000,
     approvalTtlMs: 3_600_000,
-    plan: { maxMinorJump: E2E_MAX_MINOR_JUMP },
+    // ambient meshes (ADR 20): the same skew override for ztunnel and istio-cni, node waves cordoned
+    plan: { maxMinorJump: E2E_MAX_MINOR_JUMP, ambient: { maxMinorSkew: E2E_MAX_MINOR_JUMP, cordon: true } },
     worker: E2E_WORKER,
     policy: o.policy ?? TEST_POLICY,
   });
