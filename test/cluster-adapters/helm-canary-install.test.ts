@@ -93,6 +93,18 @@ describe('HelmCanary.install', () => {
     ]);
   });
 
+  it('a downgrade leaves base (its CRDs) at the newer version; its rollback has no base to undo', async () => {
+    const t = setup();
+    await t.ports.installer.install('1.24.5', '1-24-5');
+    expect(t.changes().map((c) => c.slice(0, 3))).toEqual([['install', 'istiod-1-24-5', 'istiod']]);
+    await t.ports.installer.uninstall('1.24.5', '1-24-5');
+    expect(t.changes().map((c) => c.slice(0, 2))).toEqual([
+      ['install', 'istiod-1-24-5'],
+      ['uninstall', 'istiod-1-24-5'],
+    ]);
+    expect(t.releases.find((r) => r.name === 'istio-base')!.history).toHaveLength(1);
+  });
+
   it('precheck and verify are the istioctl path’s', async () => {
     const t = setup();
     await t.ports.installer.precheck(to.version);

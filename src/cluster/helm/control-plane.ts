@@ -6,6 +6,7 @@
  */
 
 import type { HelmInstallation } from '../../domain/upgrade/record.js';
+import { compareVersions, parseVersion } from '../../domain/version.js';
 import type {
   ControlPlaneInstaller,
   GatewayMover,
@@ -21,6 +22,13 @@ import { carriedValues, type ReleaseInfo, revisionBefore } from './commands.js';
 import type { Helm } from './helm.js';
 
 type Side = { version: string; revision: string };
+
+/** `version` is older than the chart `release` runs now (a downgrade of that release). */
+function olderThan(version: string, release: ReleaseInfo): boolean {
+  const a = parseVersion(version);
+  const b = parseVersion(release.chartVersion);
+  return a.ok && b.ok && compareVersions(a.value, b.value) < 0;
+}
 
 /** The canary's istiod release, as the docs name it: `istiod-<rev>`. */
 export const canaryRelease = (revision: string): string => `istiod-${revision}`;
@@ -74,8 +82,9 @@ export class HelmCanary implements ControlPlaneInstaller, RevisionTagger, Gatewa
     return all.find((r) => r.chart === 'base') ?? null;
   }
 
-  /** `helm upgrade <base> base --version V`, then `helm install istiod-<rev> istiod --version V
-   * -f <old istiod's values> --set revision=<rev>`. Skips what is already there. */
+  /** `helm upgrade <base> base --version V` (not for a downgrade: base stays at the newer version),
+   * then `helm install istiod-<rev> istiod --version V -f <old istiod's values> --set revision=<rev>`.
+   * Skips what is already there. */
   async install(version: string, revision: string, signal?: AbortSignal): Promise<void> {
     const old = await this.helm.values(this.installation.istiod, this.ns, signal);
     const owned = Array.isArray(old.revisionTags) ? old.revisionTags.map(String) : [];
@@ -86,7 +95,10 @@ export class HelmCanary implements ControlPlaneInstaller, RevisionTagger, Gatewa
         { release: this.installation.istiod, revisionTags: owned },
       );
     const base = await this.base(signal);
-    if (base && !(base.chartVersion === version && base.status === 'deployed'))
+    // a downgrade keeps base (its CRDs) at the newer version: the older chart would delete the CRDs it
+    // does not know, and every resource of theirs (e.g. 1.25.3 has no trafficextensions); the older
+    // istiod reads the newer CRDs, which still serve every version it asks for
+    if (base && !(base.chartVersion === version && base.status === 'deployed') && !olderThan(version, base))
       await this.helm.upgrade(base.name, 'base', version, this.ns, [], signal);
     const name = canaryRelease(revision);
     const current = await this.helm.release(name, this.ns, signal);

@@ -13,7 +13,7 @@
  * way, and the plan says so. A view that was not read (no InstallationInspector) refuses nothing.
  */
 import { err, ok, type Result } from '../result.js';
-import { parseVersion, revisionFor } from '../version.js';
+import { compareVersions, parseVersion, revisionFor } from '../version.js';
 import type { HelmInstallation } from './record.js';
 
 export type Installer = 'helm' | 'istioctl' | 'unknown';
@@ -178,6 +178,12 @@ export function checkInstallation(
 const baseRelease = (view: InstallationView) =>
   view.helmReleases.find((r) => r.name === 'istio-base' || r.name === 'base')?.name;
 
+const isDowngrade = (from: string, to: string): boolean => {
+  const a = parseVersion(from);
+  const b = parseVersion(to);
+  return a.ok && b.ok && compareVersions(b.value, a.value) < 0;
+};
+
 /** What the Helm path runs (src/cluster/helm/control-plane.ts), in the order the steps run it. */
 function helmCommandsFor(
   plan: Parameters<typeof checkInstallation>[1],
@@ -189,7 +195,13 @@ function helmCommandsFor(
   const ns = old.release.namespace;
   const base = baseRelease(view);
   const out = [`istioctl ${to.version} x precheck`];
-  if (base) out.push(`helm upgrade ${base} base --version ${to.version} -n ${ns} --reset-then-reuse-values`);
+  const down = isDowngrade(from.version, to.version);
+  if (base && down)
+    out.push(
+      `${base} is not downgraded (a downgrade keeps the newer CRDs: the older base chart would delete those it does not know, with their resources)`,
+    );
+  else if (base)
+    out.push(`helm upgrade ${base} base --version ${to.version} -n ${ns} --reset-then-reuse-values`);
   out.push(
     `helm get values ${old.release.name} -n ${ns} -o json, then helm install istiod-${to.revision} istiod --version ${to.version} -n ${ns} -f <those values> --set revision=${to.revision}`,
     `helm upgrade of each gateway chart release on ${from.revision}: --version ${to.version} --set revision=${to.revision}`,

@@ -217,6 +217,21 @@ describe('checkInstallation: the Helm canary path', () => {
     ]);
   });
 
+  it('a downgrade keeps base at the newer version (the older chart would delete the CRDs it does not know)', () => {
+    const down = {
+      from: { version: '1.31.0', revision: '1-31-0' },
+      to: { version: '1.25.3', revision: '1-25-3' },
+    };
+    const res = checkInstallation(helmView(helm('1-31-0')), down);
+    expect(res.ok && res.value.commands.slice(0, 2)).toEqual([
+      'istioctl 1.25.3 x precheck',
+      'istio-base is not downgraded (a downgrade keeps the newer CRDs: the older base chart would delete those it does not know, with their resources)',
+    ]);
+    expect(
+      res.ok && res.value.commands.filter((c) => c.includes('--version 1.25.3 -n istio-system --reset')),
+    ).toEqual([]);
+  });
+
   it('no base release (CRDs managed elsewhere): no base commands', () => {
     const res = checkInstallation(view([helm('1-25-3')]), plan);
     expect(res.ok && res.value.commands.some((c) => c.includes('base'))).toBe(false);
