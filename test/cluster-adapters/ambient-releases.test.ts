@@ -77,8 +77,14 @@ function fakeHelm(releases: Rel[], chartValues: Record<string, string>) {
             o[p] ??= {};
             o = o[p] as Record<string, unknown>;
           }
-          if (v === 'null') delete o[path.at(-1)!];
-          else o[path.at(-1)!] = v;
+          if (v === 'null') {
+            delete o[path.at(-1)!];
+            // helm's coalesceTablesFullKey writes the null into the previous revision's values too
+            let prev = last(r).values as Record<string, unknown> | undefined;
+            for (const p of path.slice(0, -1))
+              prev = (prev?.[p] ?? undefined) as Record<string, unknown> | undefined;
+            if (prev && typeof prev === 'object') prev[path.at(-1)!] = null;
+          } else o[path.at(-1)!] = v;
         }
         const description = args.includes('--description') ? flag(args, '--description') : undefined;
         r.history.push({ version: flag(args, '--version'), values, ...(description ? { description } : {}) });
@@ -121,15 +127,14 @@ describe('pure parts', () => {
     ['hub: x\n  # `updateStrategy.rollingUpdate.maxUnavailable` here:\n  rollingMaxUnavailable: 1\n', false],
   ])('holdsUpdateStrategy %#', (v, want) => expect(holdsUpdateStrategy(v)).toBe(want));
 
-  it('holdSets: OnDelete, the revision re-pointed only where it named the old one, a pinned old tag dropped', () => {
+  it('holdSets: OnDelete, the revision re-pointed only where it named the old one, a pinned old tag set to the target, never a null', () => {
     expect(holdSets({ revision: '1-25-3', tag: '1.25.3', global: { tag: '1.25.3' } }, from, to)).toEqual([
       ['updateStrategy.type', 'OnDelete'],
-      ['updateStrategy.rollingUpdate', 'null'],
       ['revision', '1-26-1'],
-      ['tag', 'null'],
-      ['global.tag', 'null'],
+      ['tag', '1.26.1'],
+      ['global.tag', '1.26.1'],
     ]);
-    expect(holdSets({ revision: 'canary', tag: 'custom' }, from, to)).toHaveLength(2);
+    expect(holdSets({ revision: 'canary', tag: 'custom' }, from, to)).toHaveLength(1);
   });
 
   it.each([
@@ -201,9 +206,10 @@ describe('AgentReleases', () => {
     const z = releases[0]!.history.at(-1)!;
     expect(z).toMatchObject({
       version: '1.26.1',
-      values: { revision: '1-26-1', updateStrategy: { type: 'OnDelete' } },
+      values: { revision: '1-26-1', updateStrategy: { type: 'OnDelete', rollingUpdate: user.rollingUpdate } },
     });
-    expect((z.values.updateStrategy as Record<string, unknown>).rollingUpdate).toBeUndefined();
+    // nothing of the user's own revision was touched (helm writes a --set null into it)
+    expect(releases[0]!.history[0]!.values.updateStrategy).toEqual(user);
     expect(releases[1]!.history.at(-1)!.values).toEqual({
       profile: 'ambient',
       updateStrategy: { type: 'OnDelete' },

@@ -3,10 +3,10 @@
  * upgrade ztunnel istio/ztunnel`, `helm upgrade istio-cni istio/cni`), held so that no pod moves
  * before its node's wave (ADR 20):
  * - `helm upgrade <release> <chart> --version <to> --reset-then-reuse-values --set
- *   updateStrategy.type=OnDelete --set updateStrategy.rollingUpdate=null` (the release's values carried;
- *   `revision` re-pointed at the new istiod where it named the old one; an image tag pinned to the old
- *   version dropped). With OnDelete the DaemonSet's template changes and no pod is replaced: the node
- *   waves replace them. A target chart without an `updateStrategy` value (before it was added, e.g.
+ *   updateStrategy.type=OnDelete` (the release's values carried; `revision` re-pointed at the new
+ *   istiod where it named the old one; an image tag pinned to the old version set to the target; never
+ *   a `--set …=null`, which helm would write into the previous revision's stored values: holdSets).
+ *   With OnDelete the DaemonSet's template changes and no pod is replaced: the node waves replace them. A target chart without an `updateStrategy` value (before it was added, e.g.
  *   1.25) cannot be held: refused before anything moves, with the reason. The held revision is marked
  *   in helm's history (`--description`, HOLD_DESCRIPTION), so the user's own `updateStrategy` is
  *   always read from the newest revision that is not the hold — before the upgrade, after it, and
@@ -44,20 +44,25 @@ export function flatten(prefix: string, v: unknown): [string, string][] {
   return [[prefix, String(v)]];
 }
 
-/** The `--set` pairs of the held upgrade, from the release's user values. */
+/**
+ * The `--set` pairs of the held upgrade, from the release's user values. Never a `null`: helm 3's
+ * `--reset-then-reuse-values` coalesces the new values over the previous revision's (chartutil
+ * coalesceTablesFullKey) and writes each `null` of the new values INTO the previous revision's values,
+ * which helm then stores with that revision: `updateStrategy.rollingUpdate=null` erased the user's
+ * rollingUpdate from their own revision (seen on the test cluster), so both `readHolds` and a `helm
+ * rollback` to it would lose it. So the user's `rollingUpdate` stays beside OnDelete (Kubernetes
+ * accepts it and ignores it for OnDelete), and a tag pinned to the old version is set to the target.
+ */
 export function holdSets(
   values: Record<string, unknown>,
   from: { version: string; revision: string },
   to: { version: string; revision: string },
 ): [string, string][] {
-  const set: [string, string][] = [
-    ['updateStrategy.type', 'OnDelete'],
-    ['updateStrategy.rollingUpdate', 'null'],
-  ];
+  const set: [string, string][] = [['updateStrategy.type', 'OnDelete']];
   if (values.revision === from.revision) set.push(['revision', to.revision]);
-  if (values.tag === from.version) set.push(['tag', 'null']);
+  if (values.tag === from.version) set.push(['tag', to.version]);
   const g = values.global as Record<string, unknown> | undefined;
-  if (g && typeof g === 'object' && g.tag === from.version) set.push(['global.tag', 'null']);
+  if (g && typeof g === 'object' && g.tag === from.version) set.push(['global.tag', to.version]);
   return set;
 }
 
