@@ -192,9 +192,11 @@ describe('ambient data plane on the test cluster', () => {
       'updateStrategy.type=RollingUpdate',
       '--set',
       'updateStrategy.rollingUpdate.maxUnavailable=2',
+      '--set',
+      'updateStrategy.rollingUpdate.maxSurge=0', // the 1.31 chart's default surge 1 needs maxUnavailable 0
       '--wait',
     ]);
-    const user = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 2 } };
+    const user = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 2 } };
     const want = [
       { agent: 'ztunnel', release: 'ztunnel', userStrategy: user },
       { agent: 'cni', release: 'istio-cni', userStrategy: null },
