@@ -26,6 +26,9 @@ import { CountingWebClient, countKubeErrors } from './wiring/api-error-metrics.j
 import { proxyStatusQuery } from './wiring/proxy-status-query.js';
 import { redisOptionsFromUrl } from './wiring/redis.js';
 
+/** How long a stopping bot lets the thread's pending Slack calls finish before cancelling them. */
+const NOTIFIER_DRAIN_MS = 15_000;
+
 export interface Running {
   stop(): Promise<void>;
 }
@@ -95,7 +98,11 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
     m.slackErrors,
   );
   let setMessage: (id: string, key: string, ts: string) => Promise<unknown> = async () => undefined;
+  // At shutdown the thread's pending Slack calls get a while to finish, then are cancelled (before the
+  // 25 s forced exit), so a Slack that never answers cannot hold the process until it is killed.
+  const notifierStop = new AbortController();
   const slackNotifier = createSlackNotifier({
+    signal: notifierStop.signal,
     client,
     store: slackStore,
     logger,
@@ -154,7 +161,9 @@ export async function run(config: Config, logger: Logger): Promise<Running> {
   return {
     async stop() {
       for (const s of stops) await s().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+      const cancel = setTimeout(() => notifierStop.abort(), NOTIFIER_DRAIN_MS);
       await slackNotifier.idle();
+      clearTimeout(cancel);
       await engine.close();
       await health.close();
       redis.disconnect();
