@@ -16,13 +16,12 @@
 import { CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
 import type { Waypoint } from '../../domain/upgrade/ambient/waypoints.js';
 import { type MeshRevisions, servingRevision } from '../../domain/upgrade/gateway-api.js';
-import { type GatewayObj, isManaged, renderedBy } from '../gateway-api/kube.js';
+import { type GatewayObj, isManaged, liveGateways, renderedBy } from '../gateway-api/kube.js';
 import { WAYPOINT_CLASS } from '../install-kind/kube.js';
 import type { KubeClient } from '../kube/client.js';
-import { type Listed, listAll } from '../kube/paged.js';
+import { listAll } from '../kube/paged.js';
 import { deploymentStatus } from '../kube/rollout-status.js';
 
-const GROUP = 'gateway.networking.k8s.io';
 const REV = 'istio.io/rev';
 const TAG = 'istio.io/tag';
 /** The label istiod's mesh controller puts on the waypoint Deployments it renders. */
@@ -113,23 +112,7 @@ export class KubeWaypoints {
   }
 
   private async gateways(signal?: AbortSignal): Promise<GatewayObj[]> {
-    for (const version of ['v1', 'v1beta1']) {
-      const items = await listAll(
-        this.client,
-        `list Gateways (${GROUP}/${version}, waypoints)`,
-        signal,
-        (page, o) =>
-          this.custom.listClusterCustomObject(
-            { group: GROUP, version, plural: 'gateways', ...page },
-            o,
-          ) as Promise<Listed<GatewayObj>>,
-        true,
-      );
-      if (items === null) continue;
-      return items.filter(
-        (g) => g.spec?.gatewayClassName === WAYPOINT_CLASS && !g.metadata?.deletionTimestamp,
-      );
-    }
-    return [];
+    const served = await liveGateways(this.client, this.custom, 'waypoints', signal);
+    return (served?.gateways ?? []).filter((g) => g.spec?.gatewayClassName === WAYPOINT_CLASS);
   }
 }

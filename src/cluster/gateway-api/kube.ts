@@ -49,6 +49,32 @@ export interface GatewayObj {
   spec?: { gatewayClassName?: string; addresses?: { type?: string; value?: string }[] };
 }
 
+/** The Gateways not being deleted, at the first Gateway API version the cluster serves (v1, then
+ * v1beta1), with that version; null when neither is served (no CRDs). `purpose` is appended to the
+ * request's description (`list Gateways (group/version, purpose)`). */
+export async function liveGateways(
+  client: KubeClient,
+  custom: CustomObjectsApi,
+  purpose: string,
+  signal?: AbortSignal,
+): Promise<{ version: string; gateways: GatewayObj[] } | null> {
+  for (const version of ['v1', 'v1beta1']) {
+    const items = await listAll(
+      client,
+      `list Gateways (${GROUP}/${version}${purpose ? `, ${purpose}` : ''})`,
+      signal,
+      (page, o) =>
+        custom.listClusterCustomObject({ group: GROUP, version, plural: 'gateways', ...page }, o) as Promise<
+          Listed<GatewayObj>
+        >,
+      true,
+    );
+    if (items === null) continue;
+    return { version, gateways: items.filter((g) => !g.metadata?.deletionTimestamp) };
+  }
+  return null;
+}
+
 /** istiod's IsManaged: no address, or exactly one of type IPAddress (the default). Pure. */
 export function isManaged(g: GatewayObj): boolean {
   const a = g.spec?.addresses ?? [];
@@ -221,26 +247,12 @@ export class KubeGatewayApiGateways implements GatewayApiGateways {
   /** Gateways istiod deploys as gateways (class istio or with its controller name), not being deleted;
    * none when no Gateway API version is served. */
   private async gateways(signal?: AbortSignal): Promise<GatewayObj[]> {
-    for (const version of ['v1', 'v1beta1']) {
-      const items = await listAll(
-        this.client,
-        `list Gateways (${GROUP}/${version})`,
-        signal,
-        (page, o) =>
-          this.custom.listClusterCustomObject(
-            { group: GROUP, version, plural: 'gateways', ...page },
-            o,
-          ) as Promise<Listed<GatewayObj>>,
-        true,
-      );
-      if (items === null) continue;
-      this.version = version;
-      const live = items.filter((g) => !g.metadata?.deletionTimestamp);
-      if (live.length === 0) return [];
-      const classes = await this.classes(version, signal);
-      return live.filter((g) => classes.has(g.spec?.gatewayClassName ?? ''));
-    }
-    return [];
+    const served = await liveGateways(this.client, this.custom, '', signal);
+    if (served === null) return [];
+    this.version = served.version;
+    if (served.gateways.length === 0) return [];
+    const classes = await this.classes(served.version, signal);
+    return served.gateways.filter((g) => classes.has(g.spec?.gatewayClassName ?? ''));
   }
 
   /** The classes istiod deploys gateways for, from the cluster's GatewayClasses. */
