@@ -8,10 +8,11 @@
  */
 import { nodeVersions } from '../../domain/upgrade/ambient/index.js';
 import type { AmbientUpgrade, Compensation, UpgradeRecord } from '../../domain/upgrade/record.js';
-import type { AmbientDataPlane, RolloutProgress } from '../ports.js';
+import type { AmbientDataPlane } from '../ports.js';
 import { StepFailure } from '../runtime.js';
 import { type StepContext, type StepHandler, waveOf } from './context.js';
 import { pushOnce } from './controlplane.js';
+import { waveProgress } from './wave.js';
 
 export function ambientOf(ctx: StepContext): { port: AmbientDataPlane; a: AmbientUpgrade } {
   const a = ctx.record.ambient;
@@ -63,9 +64,6 @@ export const upgradeAgents: StepHandler = async (ctx) => {
   };
 };
 
-/** Which tenth of the nodes is verified (0–10): news at most a dozen times a wave. */
-const tenth = (p: RolloutProgress) => (p.total === 0 ? 10 : Math.floor((p.ready * 10) / p.total));
-
 export const replaceNodes: StepHandler = async (ctx) => {
   const r = ctx.record;
   const { port } = ambientOf(ctx);
@@ -96,16 +94,11 @@ export const verifyNodes: StepHandler = async (ctx) => {
   const wave = waveOf(ctx);
   const nodes = wave.nodes ?? [];
   const key = `${r.id}:progress:w${wave.index}`;
-  let last: RolloutProgress | null = null;
+  // News at most a dozen times a wave (each further tenth of the nodes verified).
   await port.verifyNodes(nodes, r.to.version, {
     timeoutMs: ctx.waveTimeoutMs,
     signal: ctx.signal,
-    onProgress: (p) => {
-      if (last && last.total === p.total && tenth(last) === tenth(p) && p.ready !== p.total) return;
-      if (last && last.ready === p.ready && last.total === p.total) return;
-      last = p;
-      void ctx.notify({ type: 'wave_progress', key, record: r, wave: wave.index, progress: p });
-    },
+    onProgress: waveProgress(ctx, wave.index, key),
   });
   // Verified: the nodes this wave cordoned are uncordoned (only the bot's), then the undo goes.
   let uncordoned: string[] = [];

@@ -145,22 +145,27 @@ export const restartWorkloads: StepHandler = async (ctx) => {
 /** Which tenth of the wave is ready (0–10). */
 const tenth = (p: RolloutProgress) => (p.total === 0 ? 10 : Math.floor((p.ready * 10) / p.total));
 
+/** A wave's progress callback: news only when another tenth of the wave is ready (and at the start
+ * and the end), so a wave costs at most a dozen Slack updates however many workloads or nodes it has
+ * and however long it runs. Shared by the namespace waves and the ambient node waves. */
+export function waveProgress(ctx: StepContext, wave: number, key: string): (p: RolloutProgress) => void {
+  let last: RolloutProgress | null = null;
+  return (p) => {
+    if (last && last.total === p.total && tenth(last) === tenth(p) && p.ready !== p.total) return;
+    if (last && last.ready === p.ready && last.total === p.total) return;
+    last = p;
+    void ctx.notify({ type: 'wave_progress', key, record: ctx.record, wave, progress: p });
+  };
+}
+
 export async function waitFor(ctx: StepContext, namespaces: string[], wave: number, key: string) {
   const list = (await ctx.ports.inspector.workloads(namespaces, ctx.signal))
     .filter((w) => !w.paused)
     .map(({ kind, namespace, name }) => ({ kind, namespace, name }));
-  let last: RolloutProgress | null = null;
   await ctx.ports.restarter.waitForRollouts(list, {
     timeoutMs: ctx.waveTimeoutMs,
     signal: ctx.signal,
-    onProgress: (p) => {
-      // News only when another tenth of the wave is ready (and at the start and the end): a wave
-      // costs at most a dozen Slack updates however many workloads it has and however long it runs.
-      if (last && last.total === p.total && tenth(last) === tenth(p) && p.ready !== p.total) return;
-      if (last && last.ready === p.ready && last.total === p.total) return;
-      last = p;
-      void ctx.notify({ type: 'wave_progress', key, record: ctx.record, wave, progress: p });
-    },
+    onProgress: waveProgress(ctx, wave, key),
   });
   return { list };
 }
