@@ -33,6 +33,7 @@ const READS = new Set([
   'ambient.verifyNodes',
   'ambient.waypoints',
   'ambient.readHolds',
+  'ambient.checkHoldable',
 ]);
 
 /** Whether `port.method` may change the cluster, so must be fenced first. */

@@ -32,6 +32,16 @@ export interface AmbientDataPlane {
     signal?: AbortSignal,
   ): Promise<AgentHold[]>;
   /**
+   * A read, at the precheck (before anything changes): throws `helm_failed` naming each target chart
+   * that has no `updateStrategy` value (e.g. the 1.25 charts), which the bot cannot hold at OnDelete
+   * and so cannot move in node waves. `upgradeReleases` checks the same again.
+   */
+  checkHoldable(
+    target: { namespace: string; releases: { agent: 'ztunnel' | 'cni'; release: string }[] },
+    version: string,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /**
    * `helm upgrade` of each agent release (`releases`, in order) to `to.version`, its DaemonSet held at
    * OnDelete so no pod is replaced yet; refuses a target chart that cannot be held before any change.
    * Idempotent: a release whose newest revision is the bot's deployed hold at `to.version` is not

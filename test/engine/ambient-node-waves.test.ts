@@ -184,6 +184,22 @@ describe('engine: an ambient mesh in node waves', () => {
     expect(agents.calls.filter((c) => c === 'readHolds')).toHaveLength(1);
   }, 40_000);
 
+  it('target charts that cannot be held (no updateStrategy value): stopped at the precheck, nothing installed', async () => {
+    const { cluster, agents } = await setUp('amb-unheld');
+    agents.holdable = false;
+    const req = await engine!.service.request({ command: cmd, requester: ALICE });
+    if (!req.ok) throw new Error(req.error.message);
+    const end = await approveUntilEnd(engine!.service, req.value.id);
+    expect(end).toMatchObject({ state: 'stopped', stopped: { step: 'precheck', code: 'precheck_failed' } });
+    expect(end.stopped?.cause).toMatch(
+      /no updateStrategy value: the bot cannot hold the DaemonSet at OnDelete/,
+    );
+    // nothing moved: no canary, no namespace restarted, the agents untouched
+    expect((await cluster.state()).controlPlanes.map((c) => c.revision)).toEqual(['1-23-1']);
+    expect(await cluster.restarts()).toEqual([]);
+    expect(agents.calls.filter((c) => c !== 'checkHoldable' && !c.startsWith('inspect'))).toEqual([]);
+  }, 40_000);
+
   it('a waypoint left on the old revision after the tag move: the finish stops and says why', async () => {
     const { agents } = await setUp('amb-wp', { waveTimeoutMs: 1500 });
     agents.servingRevision = async () => '1-23-1'; // pinned: its istio.io/rev names the old revision

@@ -18,7 +18,7 @@
 import type { Agent, AmbientDataPlaneView } from '../../src/domain/upgrade/ambient/index.js';
 import type { Waypoint } from '../../src/domain/upgrade/ambient/waypoints.js';
 import type { AgentHold, AmbientDataPlane, RolloutProgress } from '../../src/engine/ports.js';
-import { CodedError } from '../../src/errors.js';
+import { CodedError, ErrorCode } from '../../src/errors.js';
 
 type Strategy = Record<string, unknown> | null;
 interface Revision {
@@ -145,6 +145,21 @@ export class AmbientStandin implements AmbientDataPlane {
         ready: rev !== null,
       };
     });
+  }
+
+  /** The target's charts have an `updateStrategy` value (false: like the 1.25 charts). */
+  holdable = true;
+
+  async checkHoldable(
+    target: { releases: { agent: Agent; release: string }[] },
+    version: string,
+  ): Promise<void> {
+    this.calls.push('checkHoldable');
+    if (!this.holdable)
+      throw new CodedError(
+        ErrorCode.HelmFailed,
+        `The charts ${target.releases.map((r) => `${r.agent} ${version}`).join(', ')} have no updateStrategy value: the bot cannot hold the DaemonSet at OnDelete`,
+      );
   }
 
   async readHolds(target: { releases: { agent: Agent; release: string }[] }): Promise<AgentHold[]> {

@@ -44,6 +44,10 @@ export class ClusterAmbientDataPlane implements AmbientDataPlane {
     return this.nodes.view(signal);
   }
 
+  checkHoldable(target: Target, version: string, signal?: AbortSignal): Promise<void> {
+    return this.releases.checkHoldable(target.releases, version, signal);
+  }
+
   readHolds(target: Target, signal?: AbortSignal): Promise<AgentHold[]> {
     return this.releases.userStrategies(target.releases, target.namespace, signal);
   }

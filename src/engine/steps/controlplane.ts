@@ -40,7 +40,16 @@ export const precheck: StepHandler = async (ctx) => {
       'precheck_failed',
       `istioctl x precheck found ${errors.length} error(s): ${errors.map((e) => `${e.code} ${e.message}`).join('; ')}`,
     );
-  return { detail: `${findings.length} finding(s), no errors` };
+  // An ambient mesh: the target's ztunnel and istio-cni charts must be holdable at OnDelete (ADR 20),
+  // checked here, before the canary is installed, not when the node agents' turn comes.
+  const a = ctx.record.ambient;
+  if (a && ctx.ports.ambient)
+    await ctx.ports.ambient
+      .checkHoldable({ namespace: a.namespace, releases: a.releases }, ctx.record.to.version, ctx.signal)
+      .catch((e: unknown) => {
+        throw new StepFailure('precheck_failed', e instanceof Error ? e.message : String(e));
+      });
+  return { detail: `${findings.length} finding(s), no errors${a ? '; the node agents can be held' : ''}` };
 };
 
 export const installControlPlane: StepHandler = async (ctx) => {
