@@ -93,7 +93,13 @@ describe('pause / resume / abort', () => {
     const { id, prefix, service, until, cluster } = await setup('pause', {}, 300);
     // wait_rollouts takes 2 s more, so the pause lands while it runs even on a loaded machine
     await cluster.setDelay('restarter.waitForRollouts', 2_000);
-    await approveUntilEnd(service, id, { stopWhen: (r) => r.step === 'wait_rollouts' });
+    // the step's job must have started (the record names the next step before its job runs; a pause
+    // then would hold before it, not while it runs)
+    await approveUntilEnd(service, id, {
+      stopWhen: (r) =>
+        r.step === 'wait_rollouts' &&
+        r.audit.some((a) => a.action === 'step_started' && a.detail?.startsWith('wait_rollouts')),
+    });
     const p = await service.pause(id, BOB);
     expect(p).toMatchObject({ ok: true, value: { state: 'paused' } });
     const held = await until((r) => r.step === 'verify_sidecars');
