@@ -8,9 +8,7 @@ import {
   istioctl,
   kubeConfig,
   kubeconfigPath,
-  run,
   runOk,
-  waitFor,
   waitForDeploymentAvailable,
   waitForWebhooksOnStandin,
 } from '../support/cluster-harness.js';
@@ -48,43 +46,9 @@ function clients() {
   };
 }
 
-/**
- * An empty mesh: every Helm release uninstalled, every control plane, webhook and tag Service purged
- * (what an earlier test on a reused cluster left), `namespaces` deleted.
- */
-export async function resetMesh(version: string, namespaces: string[] = []): Promise<void> {
-  const { core, apps, adm } = clients();
-  for (const r of await releases().catch(() => []))
-    await run(
-      helmPath(),
-      ['uninstall', r.name, '-n', r.namespace, '--kubeconfig', kubeconfigPath()],
-      300_000,
-    );
-  for (const name of namespaces) await core.deleteNamespace({ name }).catch(() => undefined);
-  await istioctl(version, ['uninstall', '--purge', '-y'], 300_000);
-  const istio = (l: { items: { metadata?: { name?: string } }[] }) =>
-    l.items.map((x) => x.metadata?.name ?? '').filter((n) => /^istio/.test(n));
-  for (const name of istio(await adm.listMutatingWebhookConfiguration()))
-    await adm.deleteMutatingWebhookConfiguration({ name }).catch(() => undefined);
-  for (const name of istio(await adm.listValidatingWebhookConfiguration()))
-    await adm.deleteValidatingWebhookConfiguration({ name }).catch(() => undefined);
-  const tagged = await core.listNamespacedService({ namespace: SYS, labelSelector: 'istio.io/tag' });
-  for (const s of tagged.items)
-    await core.deleteNamespacedService({ name: s.metadata!.name!, namespace: SYS }).catch(() => undefined);
-  await waitFor(
-    'an empty mesh',
-    async () => {
-      const ns = (await core.listNamespace()).items.map((n) => n.metadata!.name!);
-      if (namespaces.some((n) => ns.includes(n))) return false;
-      if ((await apps.listNamespacedDeployment({ namespace: SYS })).items.length > 0) return false;
-      return !(await adm.listMutatingWebhookConfiguration()).items.some((x) =>
-        /^istio/.test(x.metadata?.name ?? ''),
-      );
-    },
-    180_000,
-    1000,
-  );
-}
+/** An empty mesh (every Helm release uninstalled, control planes, webhooks, tag Services and `namespaces`
+ * gone): the ambient fixture's reset, which also waits for the agents' DaemonSets to go. */
+export { resetMesh } from '../support/ambient-mesh.js';
 
 /**
  * The mesh of istio.io's "Install with Helm", at `version` with `revision`: `istiod-<rev>` (with a
